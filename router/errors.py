@@ -1,0 +1,17 @@
+"""Typed errors: everything the library raises on purpose is a `RouterError`."""
+
+
+class RouterError(Exception):
+    """Base class for every error `router` raises on purpose."""
+
+
+class DataError(RouterError, ValueError):
+    """Input data is malformed: a bad text, a bad JSONL line, a bad agent file."""
+
+
+class ModelNotFoundError(RouterError, FileNotFoundError):
+    """No model artifact exists at the given path."""
+
+
+class UntrustedModelError(RouterError):
+    """A model file holds a type outside the allow-list."""

@@ -1,0 +1,34 @@
+"""Text similarity used to find near-duplicates: bag-of-words and TF-IDF cosine."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from scipy.sparse import csgraph, csr_matrix
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+BOW_NEAR = 0.8
+TFIDF_NEAR = 0.9
+
+
+def normalise(text: str) -> str:
+    """Lowercase, punctuation and whitespace folded: equal strings are duplicates."""
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def cosine_matrix(texts: list[str], kind: str) -> np.ndarray:
+    """Pairwise cosine (zero diagonal) of unigram+bigram counts ('bow') or TF-IDF ('tfidf')."""
+    vectorizer = CountVectorizer(ngram_range=(1, 2)) if kind == "bow" else TfidfVectorizer()
+    X = normalize(vectorizer.fit_transform(texts).astype(np.float64))
+    S = (X @ X.T).toarray()
+    np.fill_diagonal(S, 0.0)
+    return S
+
+
+def near_duplicate_groups(texts: list[str]) -> np.ndarray:
+    """Group id per text: texts linked by BOW >= 0.8 or TF-IDF >= 0.9 share a group."""
+    linked = (cosine_matrix(texts, "bow") >= BOW_NEAR) | (cosine_matrix(texts, "tfidf") >= TFIDF_NEAR)
+    _, groups = csgraph.connected_components(csr_matrix(linked), directed=False)
+    return np.asarray(groups)
