@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn, TextIO
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -27,9 +27,9 @@ def fail(err: RouterError) -> NoReturn:
     raise typer.Exit(1)
 
 
-def emit(obj: object, out: TextIO = sys.stdout) -> None:
-    """One JSON object per line."""
-    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+def emit(obj: object) -> None:
+    """Print one JSON object as a line on stdout."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
 @app.command()

@@ -100,7 +100,9 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
     @property
     def dimension(self) -> int:
         """Size of one embedding."""
-        return int(self.encoder.get_sentence_embedding_dimension() or 0)
+        encoder = self.encoder
+        size = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
+        return int(size() or 0)
 
     @property
     def max_tokens(self) -> int:

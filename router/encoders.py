@@ -34,7 +34,7 @@ class Encoder(Protocol):
     def encode(self, sentences: list[str], **kwargs: Any) -> Any:
         """Embed a list of texts."""
 
-    def get_sentence_embedding_dimension(self) -> int | None:
+    def get_embedding_dimension(self) -> int | None:
         """Size of one embedding."""
 
 
@@ -46,7 +46,7 @@ class HashingEncoder:
     def __init__(self, dim: int = 256) -> None:
         self.dim = dim
 
-    def get_sentence_embedding_dimension(self) -> int:
+    def get_embedding_dimension(self) -> int:
         """Size of one embedding."""
         return self.dim
 

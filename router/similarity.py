@@ -20,8 +20,14 @@ def normalise(text: str) -> str:
 
 def cosine_matrix(texts: list[str], kind: str) -> np.ndarray:
     """Pairwise cosine (zero diagonal) of unigram+bigram counts ('bow') or TF-IDF ('tfidf')."""
-    vectorizer = CountVectorizer(ngram_range=(1, 2)) if kind == "bow" else TfidfVectorizer()
-    X = normalize(vectorizer.fit_transform(texts).astype(np.float64))
+    pattern = r"(?u)\b\w+\b"
+    vectorizer = (
+        CountVectorizer(ngram_range=(1, 2), token_pattern=pattern) if kind == "bow" else TfidfVectorizer(token_pattern=pattern)
+    )
+    try:
+        X = normalize(vectorizer.fit_transform(texts).astype(np.float64))
+    except ValueError:  # no word in any text
+        return np.zeros((len(texts), len(texts)))
     S = (X @ X.T).toarray()
     np.fill_diagonal(S, 0.0)
     return S

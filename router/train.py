@@ -138,7 +138,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
             tuned = TunedThresholdClassifierCV(
                 calibrated, scoring=scorer, cv="prefit", refit=False, thresholds=np.linspace(0.05, 0.95, 91)
             ).fit(X["dev"], y["dev"])
-            threshold = float(tuned.best_threshold_)
+            threshold = round(float(tuned.best_threshold_), 4)
             dev_proba = calibrated.predict_proba(X["dev"])[:, 1]
             band = abstain_band(y["dev"], dev_proba, threshold, config.min_band_accuracy)
         with steps.step("fitting criteria head"):

@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from router import encoders
+from router.embedding import SentenceEmbedder
+from router.encoders import HASHING_ENCODER, HashingEncoder
+from router.errors import DataError
+
+TEXTS = ["Add cursor pagination to GET /orders", "Center the logo in the navbar", "why is login slow"]
+
+
+class SpyEncoder(HashingEncoder):
+    """Counts how many texts it was asked to embed."""
+
+    def __init__(self):
+        super().__init__(dim=16)
+        self.seen: list[str] = []
+
+    def encode(self, sentences, **kwargs):
+        self.seen += list(sentences)
+        return super().encode(sentences, **kwargs)
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    encoder = SpyEncoder()
+    monkeypatch.setitem(encoders._LOADED, "spy-encoder", encoder)
+    return encoder
+
+
+def test_clone_and_get_params_round_trip():
+    emb = SentenceEmbedder(HASHING_ENCODER, batch_size=8, cache_dir="/tmp/x")
+    copy = clone(emb)
+    assert copy.get_params() == emb.get_params() == {"model_name": HASHING_ENCODER, "batch_size": 8, "cache_dir": "/tmp/x"}
+    assert copy.set_params(batch_size=4).batch_size == 4
+
+
+def test_fit_returns_self_and_output_is_normalised():
+    emb = SentenceEmbedder(HASHING_ENCODER)
+    assert emb.fit(TEXTS) is emb
+    X = emb.transform(TEXTS)
+    assert X.shape == (3, 256) and X.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(X, emb.fit_transform(TEXTS))
+
+
+@pytest.mark.parametrize(("bad", "message"), [("one string", "single string"), (["ok", 3], "text 1 is int"),
+                                              (["ok", "  "], "text 1 is blank"), (42, "got int")])
+def test_bad_input_is_refused(bad, message):
+    with pytest.raises(DataError, match=message):
+        SentenceEmbedder(HASHING_ENCODER).transform(bad)
+
+
+def test_encoder_is_not_kept_in_state():
+    emb = SentenceEmbedder(HASHING_ENCODER)
+    emb.transform(TEXTS)
+    assert "_encoder" in emb.__dict__
+    assert "_encoder" not in emb.__getstate__()
+
+
+def test_cache_embeds_only_new_texts(tmp_path, spy):
+    emb = SentenceEmbedder("spy-encoder", cache_dir=str(tmp_path))
+    first = emb.transform(TEXTS)
+    assert sorted(spy.seen) == sorted(TEXTS)
+    spy.seen.clear()
+    again = emb.transform([*TEXTS, "a brand new request"])
+    assert spy.seen == ["a brand new request"]
+    np.testing.assert_array_equal(again[:3], first)
+    uncached = SentenceEmbedder("spy-encoder").transform(TEXTS)
+    np.testing.assert_allclose(uncached, first)
+
+
+def test_cache_is_keyed_by_encoder(tmp_path, spy, monkeypatch):
+    SentenceEmbedder("spy-encoder", cache_dir=str(tmp_path)).transform(TEXTS)
+    other = SpyEncoder()
+    monkeypatch.setitem(encoders._LOADED, "other-encoder", other)
+    SentenceEmbedder("other-encoder", cache_dir=str(tmp_path)).transform(TEXTS)
+    assert sorted(other.seen) == sorted(TEXTS)
+
+
+def test_duplicate_texts_in_one_call(tmp_path, spy):
+    X = SentenceEmbedder("spy-encoder", cache_dir=str(tmp_path)).transform(["same", "same", "other"])
+    np.testing.assert_array_equal(X[0], X[1])
+    assert sorted(spy.seen) == ["other", "same"]

@@ -1,0 +1,59 @@
+import json
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import skops.io as sio
+
+from router.errors import DataError, ModelNotFoundError, UntrustedModelError
+from router.inference import load_router
+from router.persistence import load_skops, read_metadata, write_artifact
+
+TEXTS = ["Add rate limiting to the public REST API", "Make the pricing table responsive on phones"]
+
+
+def test_probabilities_identical_after_save_and_load(fake_model, tmp_path):
+    router = load_router(fake_model)
+    write_artifact(tmp_path / "copy", {"model.skops": router.model, "criteria.skops": router.criteria_head},
+                   router.metadata)
+    copy = load_router(tmp_path / "copy")
+    np.testing.assert_array_equal(router.model.predict_proba(TEXTS), copy.model.predict_proba(TEXTS))
+    assert [d.to_dict() for d in router.route_batch(TEXTS)] == [d.to_dict() for d in copy.route_batch(TEXTS)]
+
+
+class Foreign:
+    """A type skops does not trust and we do not allow."""
+
+    def __init__(self):
+        self.payload = OrderedDict(a=1)
+
+
+def test_foreign_type_is_refused(tmp_path):
+    path = tmp_path / "evil.skops"
+    sio.dump({"payload": Foreign()}, path)
+    assert sio.get_untrusted_types(file=path)  # there is something outside the default trust
+    with pytest.raises(UntrustedModelError, match="refusing untrusted types"):
+        load_skops(path)
+
+
+def test_missing_and_corrupt_models(tmp_path):
+    with pytest.raises(ModelNotFoundError, match="no model here"):
+        load_router(tmp_path)
+    with pytest.raises(ModelNotFoundError, match="model file not found"):
+        load_skops(tmp_path / "absent.skops")
+    (tmp_path / "junk.skops").write_bytes(b"not a zip")
+    with pytest.raises(DataError, match="not a readable skops file"):
+        load_skops(tmp_path / "junk.skops")
+    (tmp_path / "metadata.json").write_text("{oops")
+    with pytest.raises(DataError, match="unreadable metadata"):
+        read_metadata(tmp_path)
+
+
+def test_write_artifact_replaces_folder_whole(tmp_path):
+    folder = tmp_path / "m"
+    write_artifact(folder, {}, {"version": "1"})
+    (folder / "stale.txt").write_text("old")
+    write_artifact(folder, {}, {"version": "2"})
+    assert json.loads((folder / "metadata.json").read_text()) == {"version": "2"}
+    assert not (folder / "stale.txt").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]

@@ -1,0 +1,64 @@
+import json
+
+import numpy as np
+import pytest
+
+from router.data import load_examples
+from router.encoders import HASHING_ENCODER
+from router.metrics import abstain_band, binary_metrics
+from router.spec import CRITERIA
+from router.train import TrainConfig, train
+
+
+def test_metadata_records_everything(fake_model):
+    meta = json.loads((fake_model / "metadata.json").read_text())
+    for key in ["encoder", "threshold", "abstain_band", "training_data", "metrics", "libraries", "created_at",
+                "version", "model_version", "classifier", "criteria"]:
+        assert key in meta
+    assert meta["encoder"]["name"] == HASHING_ENCODER and meta["encoder"]["dimension"] == 256
+    assert [c["id"] for c in meta["criteria"]] == list(CRITERIA)
+    assert meta["training_data"]["counts"]["train"]["n"] == 400
+    assert {c["classifier"] for c in meta["metrics"]["cv"]["candidates"]} == {"LogisticRegression", "SVC"}
+    band = meta["abstain_band"]
+    assert band["low"] <= meta["threshold"] <= band["high"]
+    assert set(meta["metrics"]) >= {"cv", "train", "dev", "test", "criteria_dev"}
+
+
+def test_model_beats_trivial_baselines(fake_model, small_data):
+    meta = json.loads((fake_model / "metadata.json").read_text())
+    test = load_examples(small_data / "test.jsonl")
+    share = np.mean([ex.label for ex in test])
+    always_yes_f1 = 2 * share / (1 + share)
+    assert meta["metrics"]["test"]["f1"] > always_yes_f1
+    assert meta["metrics"]["test"]["roc_auc"] > 0.6
+
+
+def test_training_is_seeded(small_data, tmp_path, fake_model):
+    meta = train(TrainConfig(data_dir=small_data, out=tmp_path / "again", encoder=HASHING_ENCODER))
+    first = json.loads((fake_model / "metadata.json").read_text())
+    assert meta["metrics"] == first["metrics"]
+    assert meta["threshold"] == first["threshold"]
+
+
+def test_min_precision_is_respected_on_dev(small_data, tmp_path):
+    meta = train(TrainConfig(data_dir=small_data, out=tmp_path / "precise", encoder=HASHING_ENCODER,
+                             min_precision=0.8, eval_files=(small_data / "test.jsonl",)))
+    assert meta["metrics"]["dev"]["precision"] >= 0.8
+    assert meta["metrics"][str(small_data / "test.jsonl")]["n"] == 150
+
+
+def test_binary_metrics_by_hand():
+    m = binary_metrics([1, 1, 0, 0, 1], [0.9, 0.4, 0.6, 0.1, 0.8], threshold=0.5)
+    assert m["confusion_matrix"] == {"tn": 1, "fp": 1, "fn": 1, "tp": 2}
+    assert m["precision"] == 2 / 3 and m["recall"] == 2 / 3 and abs(m["f1"] - 2 / 3) < 1e-12
+    assert m["roc_auc"] == pytest.approx(5 / 6)  # 5 of 6 positive/negative pairs ranked right
+    assert abs(m["brier"] - np.mean([0.01, 0.36, 0.36, 0.01, 0.04])) < 1e-12
+    assert binary_metrics([1, 1], [0.2, 0.9], 0.5)["roc_auc"] is None
+
+
+def test_abstain_band_covers_the_confused_region():
+    y = np.array([0] * 50 + [1] * 50 + [0, 1] * 10)
+    p = np.concatenate([np.full(50, 0.05), np.full(50, 0.95), np.full(20, 0.5)])
+    low, high = abstain_band(y, p, threshold=0.5)
+    assert low < 0.5 < high and high - low < 0.9
+    assert abstain_band(np.array([0] * 20 + [1] * 20), np.r_[np.full(20, 0.1), np.full(20, 0.9)], 0.5) == (0.5, 0.5)
