@@ -1,4 +1,4 @@
-"""Proactive routing classifier: should this request go to the backend-engineer agent?"""
+"""Proactive routing classifier: does this request belong to the backend-engineer agent."""
 
 from router.errors import DataError, ModelNotFoundError, RouterError, UntrustedModelError
 from router.inference import Decision, Router, load_router, route, route_batch

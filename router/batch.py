@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from router.errors import DataError
 from router.inference import Router
@@ -16,7 +16,7 @@ CHUNK = 64
 
 
 @contextmanager
-def _open(path: Path, mode: str, std: TextIO) -> Iterator[TextIO]:
+def _open(path: Path, mode: str, std: TextIO) -> Iterator[IO[str]]:
     if str(path) == "-":
         yield std
         return
@@ -52,7 +52,9 @@ def route_file(router: Router, input: Path, output: Path | None) -> int:
             texts = [t for _, t, e in pending if e is None and t is not None]
             decisions = iter(router.route_batch(texts)) if texts else iter(())
             for ident, text, error in pending:
-                row = {"id": ident, "error": error} if error else {"id": ident, "text": text, **next(decisions).to_dict()}
+                row = (
+                    {"id": ident, "error": error} if error else {"id": ident, "text": text, **next(decisions).to_dict()}
+                )
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             pending.clear()
 

@@ -72,18 +72,33 @@ def train(
 ) -> None:
     """Train a model on DATA_DIR's splits and write it to OUT; print its metrics."""
     from router.embedding import default_cache_dir
-    from router.train import TrainConfig, train as run
+    from router.train import TrainConfig
+    from router.train import train as run
 
     cache = None if no_cache else str(cache_dir or default_cache_dir())
-    config = TrainConfig(data_dir=data_dir, out=out, encoder=encoder, cache_dir=cache,
-                         min_precision=min_precision, seed=seed, eval_files=tuple(eval_file or ()))
+    config = TrainConfig(
+        data_dir=data_dir,
+        out=out,
+        encoder=encoder,
+        cache_dir=cache,
+        min_precision=min_precision,
+        seed=seed,
+        eval_files=tuple(eval_file or ()),
+    )
     try:
         meta = run(config)
     except RouterError as err:
         fail(err)
     metrics = {k: v for k, v in meta["metrics"].items() if k != "cv"}
-    emit({"model": str(out), "classifier": meta["classifier"], "threshold": meta["threshold"],
-          "abstain_band": meta["abstain_band"], "metrics": metrics})
+    emit(
+        {
+            "model": str(out),
+            "classifier": meta["classifier"],
+            "threshold": meta["threshold"],
+            "abstain_band": meta["abstain_band"],
+            "metrics": metrics,
+        }
+    )
 
 
 @app.command("eval")

@@ -26,21 +26,57 @@ SURFACE_KEYWORDS = re.compile(
 )
 #: Tech stacks counted for the variety summary.
 STACKS = {
-    "Node.js": r"node(\.js|js)?\b|express", "NestJS": r"nest(js)?\b", "FastAPI": r"fastapi", "Django": r"django",
-    "Flask": r"flask", "Spring": r"spring", "Go": r"\bgo\b|golang|\bgin\b|\bchi\b|echo framework",
-    "Rust": r"\brust\b|actix|axum", "Rails": r"rails|\bruby\b", "Laravel/PHP": r"laravel|\bphp\b|symfony",
-    ".NET": r"\.net\b|asp\.net|c#|entity framework|\bef core", "Phoenix/Elixir": r"phoenix|elixir|ecto",
-    "Kotlin": r"kotlin|ktor", "Java": r"\bjava\b|quarkus|micronaut", "Scala": r"scala|akka",
-    "Deno/Bun": r"\bdeno\b|\bbun\b", "React": r"react", "Vue": r"\bvue", "Angular": r"angular",
-    "Svelte": r"svelte", "Swift/iOS": r"swift|\bios\b", "Android": r"android", "Flutter": r"flutter",
-    "pandas": r"pandas", "Spark": r"spark", "dbt": r"\bdbt\b", "Airflow": r"airflow", "PyTorch": r"pytorch|torch",
-    "Unity": r"unity", "Terraform": r"terraform", "Kubernetes": r"kubernetes|\bk8s\b|helm",
+    "Node.js": r"node(\.js|js)?\b|express",
+    "NestJS": r"nest(js)?\b",
+    "FastAPI": r"fastapi",
+    "Django": r"django",
+    "Flask": r"flask",
+    "Spring": r"spring",
+    "Go": r"\bgo\b|golang|\bgin\b|\bchi\b|echo framework",
+    "Rust": r"\brust\b|actix|axum",
+    "Rails": r"rails|\bruby\b",
+    "Laravel/PHP": r"laravel|\bphp\b|symfony",
+    ".NET": r"\.net\b|asp\.net|c#|entity framework|\bef core",
+    "Phoenix/Elixir": r"phoenix|elixir|ecto",
+    "Kotlin": r"kotlin|ktor",
+    "Java": r"\bjava\b|quarkus|micronaut",
+    "Scala": r"scala|akka",
+    "Deno/Bun": r"\bdeno\b|\bbun\b",
+    "React": r"react",
+    "Vue": r"\bvue",
+    "Angular": r"angular",
+    "Svelte": r"svelte",
+    "Swift/iOS": r"swift|\bios\b",
+    "Android": r"android",
+    "Flutter": r"flutter",
+    "pandas": r"pandas",
+    "Spark": r"spark",
+    "dbt": r"\bdbt\b",
+    "Airflow": r"airflow",
+    "PyTorch": r"pytorch|torch",
+    "Unity": r"unity",
+    "Terraform": r"terraform",
+    "Kubernetes": r"kubernetes|\bk8s\b|helm",
 }
-TARGETS = {
-    "examples": 3000, "positive_share": (0.35, 0.45), "positives_per_criterion": 200, "negative_kinds": 12,
-    "hard_negative_share": 0.30, "hard_positive_share": 0.20, "short_share": 0.05, "long_share": 0.05,
-    "stacks": 15, "near_duplicate_share": 0.05,
-}
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What the shipped data set must meet (issue: labeled request data)."""
+
+    examples: int = 3000
+    positive_share: tuple[float, float] = (0.35, 0.45)
+    positives_per_criterion: int = 200
+    negative_kinds: int = 12
+    hard_negative_share: float = 0.30
+    hard_positive_share: float = 0.20
+    short_share: float = 0.05
+    long_share: float = 0.05
+    stacks: int = 15
+    near_duplicate_share: float = 0.05
+
+
+TARGETS = Targets()
 
 
 @dataclass
@@ -111,10 +147,10 @@ def _check_duplicates(rows: list[tuple[str, str, Example]], result: CheckResult)
     bow = cosine_matrix(texts, "bow")
     share = float((bow.max(axis=1) >= BOW_NEAR).mean()) if len(texts) > 1 else 0.0
     result.summary["near_duplicate_share"] = share
-    if share > TARGETS["near_duplicate_share"]:
+    if share > TARGETS.near_duplicate_share:
         result.problems.append(
             f"{share:.1%} of examples have a near-duplicate (bag-of-words cosine >= {BOW_NEAR}); "
-            f"at most {TARGETS['near_duplicate_share']:.0%} allowed"
+            f"at most {TARGETS.near_duplicate_share:.0%} allowed"
         )
 
 
@@ -140,18 +176,18 @@ def summarise(examples: list[Example], splits: list[str], result: CheckResult) -
         "stacks": stacks,
         "near_duplicate_share": result.summary.get("near_duplicate_share", 0.0),
     }
-    low, high = TARGETS["positive_share"]
+    t = TARGETS
+    low, high = t.positive_share
     summary["targets"] = {
-        "examples >= 3000": n >= TARGETS["examples"],
+        "examples >= 3000": n >= t.examples,
         "positive share 35-45%": low <= summary["positive_share"] <= high,
-        "every criterion >= 200 positives": all(criteria.get(c, 0) >= 200 for c in CRITERIA),
-        "negative kinds >= 12": len(summary["negative_kinds"]) >= TARGETS["negative_kinds"],
-        "hard negatives >= 30%": summary["hard_negative_share"] >= TARGETS["hard_negative_share"],
-        "hard positives >= 20%": summary["hard_positive_share"] >= TARGETS["hard_positive_share"],
-        "<=6 words >= 5%": lengths["<=6"] / n >= TARGETS["short_share"],
-        ">=60 words >= 5%": lengths[">=60"] / n >= TARGETS["long_share"],
-        "tech stacks >= 15": len(stacks) >= TARGETS["stacks"],
-        "near-duplicate share <= 5%": summary["near_duplicate_share"] <= TARGETS["near_duplicate_share"],
+        "every criterion >= 200 positives": all(criteria.get(c, 0) >= t.positives_per_criterion for c in CRITERIA),
+        "negative kinds >= 12": len(summary["negative_kinds"]) >= t.negative_kinds,
+        "hard negatives >= 30%": summary["hard_negative_share"] >= t.hard_negative_share,
+        "hard positives >= 20%": summary["hard_positive_share"] >= t.hard_positive_share,
+        "<=6 words >= 5%": lengths["<=6"] / n >= t.short_share,
+        ">=60 words >= 5%": lengths[">=60"] / n >= t.long_share,
+        "tech stacks >= 15": len(stacks) >= t.stacks,
+        "near-duplicate share <= 5%": summary["near_duplicate_share"] <= TARGETS.near_duplicate_share,
     }
     return summary
-

@@ -44,9 +44,7 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
     and text, so repeated training embeds only new texts.
     """
 
-    def __init__(
-        self, model_name: str = DEFAULT_ENCODER, batch_size: int = 32, cache_dir: str | None = None
-    ) -> None:
+    def __init__(self, model_name: str = DEFAULT_ENCODER, batch_size: int = 32, cache_dir: str | None = None) -> None:
         self.model_name = model_name
         self.batch_size = batch_size
         self.cache_dir = cache_dir
@@ -100,7 +98,7 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
     @property
     def dimension(self) -> int:
         """Size of one embedding."""
-        encoder = self.encoder
+        encoder: Any = self.encoder
         size = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
         return int(size() or 0)
 

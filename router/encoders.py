@@ -6,12 +6,13 @@ Loading is lazy and shared: each encoder is built once per process, whoever asks
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import threading
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -29,13 +30,12 @@ _LOADED: dict[str, Encoder] = {}
 class Encoder(Protocol):
     """What the embedder needs from an encoder (a subset of `SentenceTransformer`)."""
 
-    max_seq_length: int
+    @property
+    def max_seq_length(self) -> Any:
+        """Longest input in tokens."""
 
-    def encode(self, sentences: list[str], **kwargs: Any) -> Any:
+    def encode(self, inputs: Any, /, **kwargs: Any) -> Any:
         """Embed a list of texts."""
-
-    def get_embedding_dimension(self) -> int | None:
-        """Size of one embedding."""
 
 
 class HashingEncoder:
@@ -53,13 +53,13 @@ class HashingEncoder:
     def _vector(self, text: str) -> np.ndarray:
         words = re.findall(r"\w+", text.lower())[: self.max_seq_length]
         vec = np.zeros(self.dim, dtype=np.float32)
-        for token in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
+        for token in words + [f"{a} {b}" for a, b in itertools.pairwise(words)]:
             digest = hashlib.blake2b(token.encode(), digest_size=8).digest()
             index = int.from_bytes(digest[:4], "little") % self.dim
             vec[index] += 1.0 if digest[4] & 1 else -1.0
         return vec
 
-    def encode(self, sentences: list[str], **kwargs: Any) -> np.ndarray:
+    def encode(self, sentences: list[str], /, **kwargs: Any) -> np.ndarray:
         """Embed texts; L2-normalised when `normalize_embeddings` is true."""
         out = np.stack([self._vector(s) for s in sentences]) if sentences else np.zeros((0, self.dim))
         if kwargs.get("normalize_embeddings"):
@@ -100,7 +100,7 @@ def _load(name: str) -> Encoder:
     from sentence_transformers import SentenceTransformer
 
     try:
-        return SentenceTransformer(location, device="cpu")
+        return cast(Encoder, SentenceTransformer(location, device="cpu"))
     except (OSError, ValueError) as err:
         raise ModelNotFoundError(f"encoder {name!r} could not be loaded offline: {err}") from None
 

@@ -34,6 +34,7 @@ def evaluate(router: Router, examples: list[Example]) -> dict[str, Any]:
     if kinds:
         pred = p >= router.threshold
         report["accuracy_by_kind"] = {
-            kind: {"n": len(idx), "accuracy": float((pred[idx] == y[idx]).mean())} for kind, idx in sorted(kinds.items())
+            kind: {"n": len(idx), "accuracy": float((pred[idx] == y[idx]).mean())}
+            for kind, idx in sorted(kinds.items())
         }
     return report

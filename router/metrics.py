@@ -28,7 +28,7 @@ def binary_metrics(y_true: Any, proba: Any, threshold: float) -> dict[str, Any]:
     both = len(np.unique(y)) == 2
     tn, fp, fn, tp = confusion_matrix(y, pred, labels=[0, 1]).ravel()
     return {
-        "n": int(len(y)),
+        "n": len(y),
         "positives": int(y.sum()),
         "threshold": float(threshold),
         "precision": float(precision_score(y, pred, zero_division=0)),

@@ -32,9 +32,11 @@ def print_check(result: CheckResult) -> None:
     if not s.get("examples"):
         return
     n = s["examples"]
-    out.print(f"[bold]{n} examples[/bold], positive share {s['positive_share']:.1%}, "
-              f"hard positives {s['hard_positive_share']:.1%}, hard negatives {s['hard_negative_share']:.1%}, "
-              f"near-duplicate share {s['near_duplicate_share']:.1%}")
+    out.print(
+        f"[bold]{n} examples[/bold], positive share {s['positive_share']:.1%}, "
+        f"hard positives {s['hard_positive_share']:.1%}, hard negatives {s['hard_negative_share']:.1%}, "
+        f"near-duplicate share {s['near_duplicate_share']:.1%}"
+    )
     out.print(_table("by split", s["by_split"], n))
     out.print(_table("by label", s["by_label"], n))
     out.print(_table("by criterion (positives)", s["by_criterion"], int(s["by_label"]["1"])))

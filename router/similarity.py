@@ -22,7 +22,9 @@ def cosine_matrix(texts: list[str], kind: str) -> np.ndarray:
     """Pairwise cosine (zero diagonal) of unigram+bigram counts ('bow') or TF-IDF ('tfidf')."""
     pattern = r"(?u)\b\w+\b"
     vectorizer = (
-        CountVectorizer(ngram_range=(1, 2), token_pattern=pattern) if kind == "bow" else TfidfVectorizer(token_pattern=pattern)
+        CountVectorizer(ngram_range=(1, 2), token_pattern=pattern)
+        if kind == "bow"
+        else TfidfVectorizer(token_pattern=pattern)
     )
     try:
         X = normalize(vectorizer.fit_transform(texts).astype(np.float64))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata as pkg
 from pathlib import Path
 from typing import Any
@@ -84,9 +84,7 @@ def fit_criteria_head(X: np.ndarray, examples: list[Example], spec: AgentSpec, s
     positives = [i for i, ex in enumerate(examples) if ex.label == 1]
     binarizer = MultiLabelBinarizer(classes=[c.id for c in spec.criteria])
     Y = binarizer.fit_transform([examples[i].criteria for i in positives])
-    head = OneVsRestClassifier(
-        LogisticRegression(C=3.0, class_weight="balanced", max_iter=2000, random_state=seed)
-    )
+    head = OneVsRestClassifier(LogisticRegression(C=3.0, class_weight="balanced", max_iter=2000, random_state=seed))
     return head.fit(X[positives], Y)
 
 
@@ -154,19 +152,30 @@ def train(config: TrainConfig) -> dict[str, Any]:
         "model_version": f"{VERSION}+{data_hash(splits['train'])[:8]}",
         "agent": spec.name,
         "criteria": [{"id": c.id, "title": c.title} for c in spec.criteria],
-        "encoder": {"name": config.encoder, "id": encoder_id(config.encoder), "dimension": embedder.dimension,
-                    "max_tokens": embedder.max_tokens},
+        "encoder": {
+            "name": config.encoder,
+            "id": encoder_id(config.encoder),
+            "dimension": embedder.dimension,
+            "max_tokens": embedder.max_tokens,
+        },
         "classifier": cv_summary["best"],
         "threshold": threshold,
-        "abstain_band": {"low": band[0], "high": band[1], "rule": (
-            f"widest band around the threshold where dev accuracy < {config.min_band_accuracy:.0%}")},
+        "abstain_band": {
+            "low": band[0],
+            "high": band[1],
+            "rule": (f"widest band around the threshold where dev accuracy < {config.min_band_accuracy:.0%}"),
+        },
         "min_precision": config.min_precision,
         "seed": config.seed,
-        "training_data": {"hash": data_hash(splits["train"]), "counts": {
-            name: {"n": len(exs), "positives": int(sum(ex.label for ex in exs))} for name, exs in splits.items()}},
+        "training_data": {
+            "hash": data_hash(splits["train"]),
+            "counts": {
+                name: {"n": len(exs), "positives": int(sum(ex.label for ex in exs))} for name, exs in splits.items()
+            },
+        },
         "metrics": metrics,
         "libraries": library_versions(),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     write_artifact(config.out, {MODEL_FILE: model, CRITERIA_FILE: head}, meta)
     return meta

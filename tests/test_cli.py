@@ -21,9 +21,13 @@ def test_route_text_prints_one_decision(fake_model):
 
 
 def test_route_input_keeps_order_ids_and_reports_bad_lines(fake_model, tmp_path):
-    lines = [json.dumps({"id": "a", "text": "Add an index on orders.customer_id"}), "{not json",
-             json.dumps({"id": "c", "text": "  "}), json.dumps({"text": "Center the logo"}),
-             json.dumps({"id": 5, "text": 12})]
+    lines = [
+        json.dumps({"id": "a", "text": "Add an index on orders.customer_id"}),
+        "{not json",
+        json.dumps({"id": "c", "text": "  "}),
+        json.dumps({"text": "Center the logo"}),
+        json.dumps({"id": 5, "text": 12}),
+    ]
     src = tmp_path / "in.jsonl"
     src.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out.jsonl"

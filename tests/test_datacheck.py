@@ -5,8 +5,8 @@ import pytest
 
 from router.data import load_examples, parse_record
 from router.datacheck import check, is_hard, length_bucket
-from router.splits import make_splits
 from router.similarity import near_duplicate_groups
+from router.splits import make_splits
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIQUE = [
@@ -27,8 +27,10 @@ def write(folder: Path, name: str, rows: list[dict]) -> Path:
 
 
 def rows_for(texts, label=0):
-    return [{"id": f"x{i}-{label}-{t[:5]}", "text": t, "label": label, "criteria": ["api"] if label else []}
-            for i, t in enumerate(texts)]
+    return [
+        {"id": f"x{i}-{label}-{t[:5]}", "text": t, "label": label, "criteria": ["api"] if label else []}
+        for i, t in enumerate(texts)
+    ]
 
 
 def test_clean_data_passes(tmp_path):
@@ -57,7 +59,9 @@ def test_duplicate_texts_and_ids(tmp_path):
 
 def test_near_duplicates_across_splits(tmp_path):
     write(tmp_path, "train.jsonl", rows_for(UNIQUE))
-    dev = write(tmp_path, "dev.jsonl", rows_for(["Why does the nightly invoice job send every customer email three times"], 1))
+    dev = write(
+        tmp_path, "dev.jsonl", rows_for(["Why does the nightly invoice job send every customer email three times"], 1)
+    )
     problems = check(tmp_path).problems
     assert any(f"{dev}:1" in p and "train.jsonl:3" in p and "across splits (TF-IDF" in p for p in problems)
 
@@ -79,8 +83,11 @@ def test_hardness_and_length_rules():
 
 def test_splits_keep_near_duplicates_together_and_are_seeded():
     examples = load_examples(ROOT / "data" / "train.jsonl")[:600]
-    twins = [parse_record({"text": examples[0].text + " asap", "label": examples[0].label,
-                           "criteria": list(examples[0].criteria)})]
+    twins = [
+        parse_record(
+            {"text": examples[0].text + " asap", "label": examples[0].label, "criteria": list(examples[0].criteria)}
+        )
+    ]
     pool = examples + twins
     splits = make_splits(pool, seed=3)
     assert sum(map(len, splits.values())) == len(pool)

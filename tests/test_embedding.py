@@ -32,7 +32,9 @@ def spy(monkeypatch):
 def test_clone_and_get_params_round_trip():
     emb = SentenceEmbedder(HASHING_ENCODER, batch_size=8, cache_dir="/tmp/x")
     copy = clone(emb)
-    assert copy.get_params() == emb.get_params() == {"model_name": HASHING_ENCODER, "batch_size": 8, "cache_dir": "/tmp/x"}
+    assert (
+        copy.get_params() == emb.get_params() == {"model_name": HASHING_ENCODER, "batch_size": 8, "cache_dir": "/tmp/x"}
+    )
     assert copy.set_params(batch_size=4).batch_size == 4
 
 
@@ -45,8 +47,10 @@ def test_fit_returns_self_and_output_is_normalised():
     np.testing.assert_array_equal(X, emb.fit_transform(TEXTS))
 
 
-@pytest.mark.parametrize(("bad", "message"), [("one string", "single string"), (["ok", 3], "text 1 is int"),
-                                              (["ok", "  "], "text 1 is blank"), (42, "got int")])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [("one string", "single string"), (["ok", 3], "text 1 is int"), (["ok", "  "], "text 1 is blank"), (42, "got int")],
+)
 def test_bad_input_is_refused(bad, message):
     with pytest.raises(DataError, match=message):
         SentenceEmbedder(HASHING_ENCODER).transform(bad)

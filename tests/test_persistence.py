@@ -14,8 +14,9 @@ TEXTS = ["Add rate limiting to the public REST API", "Make the pricing table res
 
 def test_probabilities_identical_after_save_and_load(fake_model, tmp_path):
     router = load_router(fake_model)
-    write_artifact(tmp_path / "copy", {"model.skops": router.model, "criteria.skops": router.criteria_head},
-                   router.metadata)
+    write_artifact(
+        tmp_path / "copy", {"model.skops": router.model, "criteria.skops": router.criteria_head}, router.metadata
+    )
     copy = load_router(tmp_path / "copy")
     np.testing.assert_array_equal(router.model.predict_proba(TEXTS), copy.model.predict_proba(TEXTS))
     assert [d.to_dict() for d in router.route_batch(TEXTS)] == [d.to_dict() for d in copy.route_batch(TEXTS)]

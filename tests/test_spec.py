@@ -18,8 +18,10 @@ def test_shipped_agent_has_contract_criteria_in_order():
 
 def test_unknown_bullets_get_slug_ids(tmp_path):
     path = tmp_path / "agent.md"
-    path.write_text("---\nname: docs-writer\ndescription: d\n---\nUse PROACTIVELY when:\n- Writing API reference pages\n"
-                    "- Editing release notes\n\nOther text\n- not a criterion\n")
+    path.write_text(
+        "---\nname: docs-writer\ndescription: d\n---\nUse PROACTIVELY when:\n- Writing API reference pages\n"
+        "- Editing release notes\n\nOther text\n- not a criterion\n"
+    )
     spec = parse_agent(path)
     assert [c.id for c in spec.criteria] == ["writing_api_reference", "editing_release_notes"]
 

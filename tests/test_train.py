@@ -12,8 +12,19 @@ from router.train import TrainConfig, train
 
 def test_metadata_records_everything(fake_model):
     meta = json.loads((fake_model / "metadata.json").read_text())
-    for key in ["encoder", "threshold", "abstain_band", "training_data", "metrics", "libraries", "created_at",
-                "version", "model_version", "classifier", "criteria"]:
+    for key in [
+        "encoder",
+        "threshold",
+        "abstain_band",
+        "training_data",
+        "metrics",
+        "libraries",
+        "created_at",
+        "version",
+        "model_version",
+        "classifier",
+        "criteria",
+    ]:
         assert key in meta
     assert meta["encoder"]["name"] == HASHING_ENCODER and meta["encoder"]["dimension"] == 256
     assert [c["id"] for c in meta["criteria"]] == list(CRITERIA)
@@ -41,8 +52,15 @@ def test_training_is_seeded(small_data, tmp_path, fake_model):
 
 
 def test_min_precision_is_respected_on_dev(small_data, tmp_path):
-    meta = train(TrainConfig(data_dir=small_data, out=tmp_path / "precise", encoder=HASHING_ENCODER,
-                             min_precision=0.8, eval_files=(small_data / "test.jsonl",)))
+    meta = train(
+        TrainConfig(
+            data_dir=small_data,
+            out=tmp_path / "precise",
+            encoder=HASHING_ENCODER,
+            min_precision=0.8,
+            eval_files=(small_data / "test.jsonl",),
+        )
+    )
     assert meta["metrics"]["dev"]["precision"] >= 0.8
     assert meta["metrics"][str(small_data / "test.jsonl")]["n"] == 150
 
