@@ -96,6 +96,8 @@ def _load(name: str) -> Encoder:
         return HashingEncoder()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     location = str(default_model_path()) if name == DEFAULT_ENCODER else name
     from sentence_transformers import SentenceTransformer
 

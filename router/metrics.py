@@ -50,19 +50,30 @@ def f1_at_min_precision(y_true: Any, y_pred: Any, min_precision: float = 0.0) ->
 
 
 def abstain_band(
-    y_true: Any, proba: Any, threshold: float, min_accuracy: float = 0.8, min_count: int = 10
+    y_true: Any,
+    proba: Any,
+    threshold: float,
+    min_accuracy: float = 0.8,
+    step: float = 0.05,
+    min_count: int = 5,
 ) -> tuple[float, float]:
-    """The widest band around the threshold inside which decisions are less than `min_accuracy` right.
+    """The band around the threshold where decisions are locally less than `min_accuracy` right.
 
-    Half-widths from 0.01 to 0.5 are tried; a band is kept only if at least `min_count` examples
-    fall inside it. Returns (low, high); low == high means no band.
+    Rings of width `step` are added outward from the threshold (|p - t| in [w, w + step)), rings with
+    fewer than `min_count` examples being merged with the next; the band grows while each ring's accuracy
+    stays below `min_accuracy` and stops at the first ring that reaches it. Returns (low, high); low ==
+    high means no band.
     """
     y = np.asarray(y_true, dtype=int)
     p = np.asarray(proba, dtype=float)
     right = (p >= threshold).astype(int) == y
-    best = 0.0
-    for width in np.round(np.arange(0.01, 0.501, 0.01), 2):
-        inside = np.abs(p - threshold) < width
-        if inside.sum() >= min_count and right[inside].mean() < min_accuracy:
-            best = float(width)
-    return max(0.0, threshold - best), min(1.0, threshold + best)
+    distance = np.abs(p - threshold)
+    inner, width = 0.0, 0.0
+    for outer in np.round(np.arange(step, 0.5 + step / 2, step), 6):
+        ring = (distance >= inner) & (distance < outer)
+        if ring.sum() < min_count:
+            continue
+        if right[ring].mean() >= min_accuracy:
+            break
+        inner = width = float(outer)
+    return round(max(0.0, threshold - width), 4), round(min(1.0, threshold + width), 4)
