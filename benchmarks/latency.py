@@ -40,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
 
     router = load_router()
-    encoder = router.model.named_steps["embed"].encoder
+    encoder = router.embedder.encoder
     texts = [ex.text for ex in load_examples(ROOT / "data" / "test.jsonl")][: args.batch]
 
     def bare_one():

@@ -13,6 +13,7 @@ import numpy as np
 
 from router.embedding import check_texts
 from router.errors import DataError
+from router.heads import CriteriaHead, DelegateHead
 from router.persistence import CRITERIA_FILE, MODEL_FILE, load_skops, read_metadata
 
 #: The model shipped with the repository.
@@ -48,9 +49,12 @@ class Decision:
 class Router:
     """A loaded model: one embedding, then the delegate head and the criteria head."""
 
-    def __init__(self, model: Any, criteria_head: Any, metadata: dict[str, Any], path: Path) -> None:
-        self.model = model
-        self.criteria_head = criteria_head
+    def __init__(
+        self, embedder: Any, delegate: DelegateHead, criteria: CriteriaHead, metadata: dict[str, Any], path: Path
+    ) -> None:
+        self.embedder = embedder
+        self.delegate = delegate
+        self.criteria = criteria
         self.metadata = metadata
         self.path = path
 
@@ -76,9 +80,9 @@ class Router:
         items = check_texts(texts)
         if not items:
             return []
-        X = self.model.named_steps["embed"].transform(items)
-        proba = self.model.named_steps["clf"].predict_proba(X)[:, 1]
-        scores = self.criteria_head.predict_proba(X)
+        X = self.embedder.transform(items)
+        proba = self.delegate.proba(X)
+        scores = self.criteria.proba(X)
         return [self._decide(float(p), s) for p, s in zip(proba, scores)]
 
     def _decide(self, probability: float, scores: np.ndarray) -> Decision:
@@ -113,8 +117,9 @@ def load_router(path: str | Path | None = None) -> Router:
     folder = Path(path) if path is not None else default_model_path()
     metadata = read_metadata(folder)
     model = load_skops(folder / MODEL_FILE)
-    head = load_skops(folder / CRITERIA_FILE)
-    return Router(model, head, metadata, folder)
+    criteria = CriteriaHead.from_estimator(load_skops(folder / CRITERIA_FILE))
+    delegate = DelegateHead.from_estimator(model.named_steps["clf"].estimator_)
+    return Router(model.named_steps["embed"], delegate, criteria, metadata, folder)
 
 
 _LOCK = threading.Lock()

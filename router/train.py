@@ -163,8 +163,10 @@ def train(config: TrainConfig) -> dict[str, Any]:
         "abstain_band": {
             "low": band[0],
             "high": band[1],
-            "rule": (f"rings of 0.05 around the threshold, widened while each ring's dev accuracy < "
-                    f"{config.min_band_accuracy:.0%}"),
+            "rule": (
+                f"rings of 0.05 around the threshold, widened while each ring's dev accuracy < "
+                f"{config.min_band_accuracy:.0%}"
+            ),
         },
         "min_precision": config.min_precision,
         "seed": config.seed,

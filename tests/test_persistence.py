@@ -13,13 +13,13 @@ TEXTS = ["Add rate limiting to the public REST API", "Make the pricing table res
 
 
 def test_probabilities_identical_after_save_and_load(fake_model, tmp_path):
-    router = load_router(fake_model)
-    write_artifact(
-        tmp_path / "copy", {"model.skops": router.model, "criteria.skops": router.criteria_head}, router.metadata
-    )
-    copy = load_router(tmp_path / "copy")
-    np.testing.assert_array_equal(router.model.predict_proba(TEXTS), copy.model.predict_proba(TEXTS))
-    assert [d.to_dict() for d in router.route_batch(TEXTS)] == [d.to_dict() for d in copy.route_batch(TEXTS)]
+    model, head = load_skops(fake_model / "model.skops"), load_skops(fake_model / "criteria.skops")
+    write_artifact(tmp_path / "copy", {"model.skops": model, "criteria.skops": head}, read_metadata(fake_model))
+    copy = load_skops(tmp_path / "copy" / "model.skops")
+    np.testing.assert_array_equal(model.predict_proba(TEXTS), copy.predict_proba(TEXTS))
+    np.testing.assert_array_equal(model.predict(TEXTS), copy.predict(TEXTS))
+    before, after = load_router(fake_model), load_router(tmp_path / "copy")
+    assert [d.to_dict() for d in before.route_batch(TEXTS)] == [d.to_dict() for d in after.route_batch(TEXTS)]
 
 
 class Foreign:

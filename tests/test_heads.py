@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.svm import SVC
+
+from router.heads import CriteriaHead, DelegateHead
+from router.inference import load_router
+from router.persistence import load_skops
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 16)).astype(np.float32)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    y = (X[:, 0] + 0.5 * X[:, 1] ** 2 + 0.2 * rng.normal(size=300) > 0.1).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("estimator", [LogisticRegression(C=3.0), SVC(C=3.0), SVC(C=10.0, gamma=2.0)])
+def test_delegate_head_matches_calibrated_sklearn(blobs, estimator):
+    X, y = blobs
+    calibrated = CalibratedClassifierCV(estimator, method="sigmoid", cv=5, ensemble=False).fit(X[:200], y[:200])
+    head = DelegateHead.from_estimator(calibrated)
+    expected = calibrated.predict_proba(X[200:])[:, 1]
+    np.testing.assert_allclose(head.proba(X[200:]), expected, rtol=0, atol=1e-6)  # sklearn rounds in float32
+    again = DelegateHead.from_arrays(head.to_arrays())
+    np.testing.assert_array_equal(again.proba(X), head.proba(X))
+
+
+def test_unsupported_estimator_is_refused(blobs):
+    X, y = blobs
+    calibrated = CalibratedClassifierCV(SVC(kernel="poly"), cv=3, ensemble=False).fit(X, y)
+    with pytest.raises(TypeError, match="no numpy head"):
+        DelegateHead.from_estimator(calibrated)
+
+
+def test_criteria_head_matches_one_vs_rest(blobs):
+    X, _ = blobs
+    Y = np.c_[X[:, 0] > 0, X[:, 1] > 0, X[:, 2] > 0.3].astype(int)
+    ovr = OneVsRestClassifier(LogisticRegression(C=3.0)).fit(X, Y)
+    np.testing.assert_allclose(CriteriaHead.from_estimator(ovr).proba(X), ovr.predict_proba(X), atol=1e-6)
+
+
+def test_router_probabilities_equal_the_skops_pipeline(fake_model, small_data):
+    router = load_router(fake_model)
+    model = load_skops(fake_model / "model.skops")
+    texts = [line.split('"text": "')[1].split('"')[0] for line in (small_data / "dev.jsonl").read_text().splitlines()]
+    texts = [t for t in texts if t.strip()][:100]
+    expected = model.predict_proba(texts)[:, 1]
+    got = np.array([d.probability for d in router.route_batch(texts)])
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    assert [d.delegate for d in router.route_batch(texts)] == list(model.predict(texts) == 1)
