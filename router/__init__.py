@@ -1,6 +1,6 @@
 """Proactive routing classifier: does this request belong to the backend-engineer agent."""
 
-from router.errors import DataError, ModelNotFoundError, RouterError, UntrustedModelError
+from router.errors import DataError, ModelNotFoundError, RouterError, TrainingError, UntrustedModelError
 from router.inference import Decision, Router, load_router, route, route_batch
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "ModelNotFoundError",
     "Router",
     "RouterError",
+    "TrainingError",
     "UntrustedModelError",
     "load_router",
     "route",

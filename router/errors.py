@@ -15,3 +15,7 @@ class ModelNotFoundError(RouterError, FileNotFoundError):
 
 class UntrustedModelError(RouterError):
     """A model file holds a type outside the allow-list."""
+
+
+class TrainingError(RouterError):
+    """Training cannot meet what was asked (e.g. a minimum precision no threshold reaches)."""

@@ -23,6 +23,7 @@ from sklearn.svm import SVC
 from router.data import Example, data_hash, load_examples, resolve_data
 from router.embedding import SentenceEmbedder
 from router.encoders import encoder_id
+from router.errors import TrainingError
 from router.metrics import abstain_band, binary_metrics, f1_at_min_precision
 from router.persistence import CRITERIA_FILE, MODEL_FILE, write_artifact
 from router.progress import Steps
@@ -79,6 +80,19 @@ def select_classifier(X: np.ndarray, y: np.ndarray, seed: int) -> tuple[Any, dic
     return best, summary
 
 
+def tune_threshold(calibrated: Any, X: np.ndarray, y: np.ndarray, min_precision: float | None) -> Any:
+    """Pick the threshold with the best dev F1 (among those reaching `min_precision`, if given)."""
+    if min_precision is not None and not 0.0 < min_precision <= 1.0:
+        raise TrainingError(f"min precision must be in (0, 1], got {min_precision}")
+    scorer = make_scorer(f1_at_min_precision, min_precision=min_precision or 0.0)
+    tuned = TunedThresholdClassifierCV(
+        calibrated, scoring=scorer, cv="prefit", refit=False, thresholds=np.linspace(0.05, 0.95, 91)
+    ).fit(X, y)
+    if min_precision is not None and tuned.best_score_ <= 0.0:
+        raise TrainingError(f"no threshold reaches precision {min_precision:.2f} on dev")
+    return tuned
+
+
 def fit_criteria_head(X: np.ndarray, examples: list[Example], spec: AgentSpec, seed: int) -> Any:
     """One-vs-rest logistic regression over criterion ids, fitted on positives."""
     positives = [i for i, ex in enumerate(examples) if ex.label == 1]
@@ -132,10 +146,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
                 best, method="sigmoid", cv=StratifiedKFold(5, shuffle=True, random_state=config.seed), ensemble=False
             ).fit(X["train"], y["train"])
         with steps.step("tuning threshold on dev"):
-            scorer = make_scorer(f1_at_min_precision, min_precision=config.min_precision or 0.0)
-            tuned = TunedThresholdClassifierCV(
-                calibrated, scoring=scorer, cv="prefit", refit=False, thresholds=np.linspace(0.05, 0.95, 91)
-            ).fit(X["dev"], y["dev"])
+            tuned = tune_threshold(calibrated, X["dev"], y["dev"], config.min_precision)
             threshold = round(float(tuned.best_threshold_), 4)
             dev_proba = calibrated.predict_proba(X["dev"])[:, 1]
             band = abstain_band(y["dev"], dev_proba, threshold, config.min_band_accuracy)
