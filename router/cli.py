@@ -124,7 +124,7 @@ def eval_(
 def data_check(path: Annotated[Path, typer.Argument(exists=True)] = Path("data")) -> None:
     """Validate labeled data and print a summary; exit 1 on any problem."""
     from router.datacheck import check
-    from router.report import print_check
+    from router.console import print_check
 
     result = check(path)
     print_check(result)
