@@ -1,4 +1,10 @@
-"""Latency of routing against the bare encoder, in one process (medians; ratios are what count).
+"""Latency of routing, in one process: medians, and ratios against the bare encoder.
+
+For each encoder runtime (sentence-transformers "torch" and the ONNX export "onnx"): a warm single
+`route()` against a bare `encoder.encode([text])`, and `route_batch` throughput against a bare batch
+`encode`. Then cold processes: `router route "..."` (wall time and peak RSS) against
+`python -c "import sentence_transformers"`, and whether both runtimes give the same decisions on
+`data/test.jsonl`.
 
 Run: .venv/bin/python benchmarks/latency.py [--runs 200]
 """
@@ -13,35 +19,49 @@ import time
 from pathlib import Path
 
 from router.data import load_examples
-from router.inference import load_router
+from router.inference import Router, load_router
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "Add rate limiting to the public REST API and return 429 with a Retry-After header"
 
 
-def median_seconds(fn, runs: int) -> float:
-    times = []
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def interleaved(a, b, runs: int) -> tuple[float, float]:
+    """Medians of two functions run alternately, so drift on a noisy machine hits both alike."""
+    ta, tb = [], []
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        ta.append(timed(a))
+        tb.append(timed(b))
+    return statistics.median(ta), statistics.median(tb)
 
 
-def cold(cmd: list[str], runs: int) -> float:
-    return median_seconds(lambda: subprocess.run(cmd, check=True, capture_output=True), runs)
+# A small launcher, so the measured child does not inherit this big process's RSS through fork.
+LAUNCHER = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+"""
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=200)
-    parser.add_argument("--batch", type=int, default=256)
-    parser.add_argument("--cold-runs", type=int, default=3)
-    args = parser.parse_args()
+def cold(cmd: list[str], runs: int) -> tuple[float, float]:
+    """Median wall seconds and peak RSS (MB) of a fresh process."""
+    walls, peaks = [], []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", LAUNCHER, *cmd], check=True, capture_output=True, text=True)
+        wall, peak = (float(v) for v in out.stdout.split())
+        walls.append(wall)
+        peaks.append(peak)
+    return statistics.median(walls), statistics.median(peaks)
 
-    router = load_router()
+
+def warm_rows(router: Router, name: str, texts: list[str], runs: int) -> list[tuple[str, ...]]:
     encoder = router.embedder.encoder
-    texts = [ex.text for ex in load_examples(ROOT / "data" / "test.jsonl")][: args.batch]
 
     def bare_one():
         encoder.encode([TEXT], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
@@ -49,43 +69,43 @@ def main() -> None:
     def bare_batch():
         encoder.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
 
-    for _ in range(10):  # warm up both paths
+    for _ in range(10):
         bare_one()
         router.route(TEXT)
-    rows = []
-    # Interleave the two measurements so drift on a noisy machine hits both alike.
-    one_bare, one_route = [], []
-    for _ in range(args.runs):
-        one_bare.append(median_seconds(bare_one, 1))
-        one_route.append(median_seconds(lambda: router.route(TEXT), 1))
-    b, r = statistics.median(one_bare), statistics.median(one_route)
-    rows.append(("warm single text", f"{b * 1e3:.2f} ms", f"{r * 1e3:.2f} ms", f"{r / b:.3f}x time"))
+    b, r = interleaved(bare_one, lambda: router.route(TEXT), runs)
+    bb, rb = interleaved(bare_batch, lambda: router.route_batch(texts), max(3, runs // 40))
+    n = len(texts)
+    return [
+        (f"{name}: warm single text", f"{b * 1e3:.2f} ms", f"{r * 1e3:.2f} ms", f"{r / b:.3f}x time"),
+        (f"{name}: batch of {n} (texts/s)", f"{n / bb:.0f}", f"{n / rb:.0f}", f"{bb / rb:.3f}x throughput"),
+    ]
 
-    batch_runs = max(3, args.runs // 40)
-    b_batch = median_seconds(bare_batch, batch_runs)
-    r_batch = median_seconds(lambda: router.route_batch(texts), batch_runs)
-    rows.append(
-        (
-            f"batch of {len(texts)} (texts/s)",
-            f"{len(texts) / b_batch:.0f}",
-            f"{len(texts) / r_batch:.0f}",
-            f"{b_batch / r_batch:.3f}x throughput",
-        )
-    )
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--cold-runs", type=int, default=5)
+    args = parser.parse_args()
 
     router_cli = str(Path(sys.executable).with_name("router"))
-    c_import = cold([sys.executable, "-c", "import sentence_transformers"], args.cold_runs)
-    c_route = cold([router_cli, "route", TEXT], args.cold_runs)
-    rows.append(
-        (
-            "cold process",
-            f"{c_import:.2f} s (import sentence_transformers)",
-            f"{c_route:.2f} s (router route)",
-            f"{c_route / c_import:.2f}x time",
-        )
-    )
+    imp, imp_rss = cold([sys.executable, "-c", "import sentence_transformers"], args.cold_runs)
+    cli, cli_rss = cold([router_cli, "route", TEXT], args.cold_runs)
 
-    print("| measurement | bare encoder | router | ratio |")
+    test = [ex.text for ex in load_examples(ROOT / "data" / "test.jsonl")]
+    texts = test[: args.batch]
+    onnx, torch = load_router(backend="onnx"), load_router(backend="torch")
+    rows = warm_rows(torch, "torch", texts, args.runs) + warm_rows(onnx, "onnx", texts, args.runs)
+    rows.append(("cold process: wall", f"{imp:.2f} s (import sentence_transformers)", f"{cli:.2f} s (router route)",
+                 f"{cli / imp:.2f}x time"))
+    rows.append(("cold process: peak RSS", f"{imp_rss:.0f} MB", f"{cli_rss:.0f} MB", f"{cli_rss / imp_rss:.2f}x"))
+
+    a, b = onnx.route_batch(test), torch.route_batch(test)
+    same = sum(x.delegate == y.delegate and x.uncertain == y.uncertain for x, y in zip(a, b))
+    diff = max(abs(x.probability - y.probability) for x, y in zip(a, b))
+    rows.append(("decisions on data/test", "torch", "onnx", f"{same}/{len(test)} identical (max |dp| {diff:.1e})"))
+
+    print("| measurement | baseline | router | ratio |")
     print("| --- | --- | --- | --- |")
     for row in rows:
         print("| " + " | ".join(row) + " |")

@@ -14,6 +14,12 @@ from pathlib import Path
 import numpy as np
 
 
+def cache_root() -> Path:
+    """`ROUTER_CACHE_DIR`, else `~/.cache/router`: embeddings and ONNX exports live below it."""
+    env = os.environ.get("ROUTER_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "router"
+
+
 def text_key(text: str) -> str:
     """SHA-256 of a text, hex."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from router.cache import EmbeddingCache, text_key
-from router.encoders import DEFAULT_ENCODER, Encoder, encoder_id, get_encoder
-from router.errors import DataError
+from router.cache import EmbeddingCache, cache_root, text_key
+from router.encoders import DEFAULT_ENCODER, Encoder, dimension, encode, encoder_id, get_encoder
+from router.texts import check_texts
 
 
 def default_cache_dir() -> Path:
-    """`ROUTER_CACHE_DIR`, else `~/.cache/router/embeddings`."""
-    env = os.environ.get("ROUTER_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "router" / "embeddings"
-
-
-def check_texts(texts: object) -> list[str]:
-    """Return `texts` as a list of non-blank strings, or raise `DataError`."""
-    if isinstance(texts, str):
-        raise DataError("expected a list of texts, got a single string")
-    if not isinstance(texts, Sequence | np.ndarray):
-        raise DataError(f"expected a list of texts, got {type(texts).__name__}")
-    items = list(texts)
-    for i, text in enumerate(items):
-        if not isinstance(text, str):
-            raise DataError(f"text {i} is {type(text).__name__}, not a string")
-        if not text.strip():
-            raise DataError(f"text {i} is blank")
-    return items
+    """The embedding cache: `<cache root>/embeddings`."""
+    return cache_root() / "embeddings"
 
 
 class SentenceEmbedder(TransformerMixin, BaseEstimator):
@@ -69,14 +51,7 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         return self.__dict__["_encoder"]
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        vectors = self.encoder.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        return encode(self.encoder, texts, self.batch_size)
 
     def transform(self, X: Any) -> np.ndarray:
         """Embed a list of texts into an (n, dim) float32 array."""
@@ -98,9 +73,7 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
     @property
     def dimension(self) -> int:
         """Size of one embedding."""
-        encoder: Any = self.encoder
-        size = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
-        return int(size() or 0)
+        return dimension(self.encoder)
 
     @property
     def max_tokens(self) -> int:

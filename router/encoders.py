@@ -98,7 +98,7 @@ def _load(name: str) -> Encoder:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    location = str(default_model_path()) if name == DEFAULT_ENCODER else name
+    location = model_location(name)
     from sentence_transformers import SentenceTransformer
 
     try:
@@ -107,12 +107,55 @@ def _load(name: str) -> Encoder:
         raise ModelNotFoundError(f"encoder {name!r} could not be loaded offline: {err}") from None
 
 
-def get_encoder(name: str) -> Encoder:
-    """Return the encoder for `name`, loading it on first use (thread-safe)."""
-    encoder = _LOADED.get(name)
+def model_location(name: str) -> str:
+    """Where sentence-transformers loads an encoder name from."""
+    return str(default_model_path()) if name == DEFAULT_ENCODER else name
+
+
+def dimension(encoder: Any) -> int:
+    """Embedding size of any encoder (sentence-transformers renamed the method)."""
+    size = getattr(encoder, "get_embedding_dimension", None) or encoder.get_sentence_embedding_dimension
+    return int(size() or 0)
+
+
+def encode(encoder: Encoder, texts: list[str], batch_size: int = 32) -> np.ndarray:
+    """Normalised float32 embeddings of checked texts."""
+    vectors = encoder.encode(
+        texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def get_encoder(name: str, backend: str = "torch", encoder_key: str | None = None) -> Encoder:
+    """Return the encoder for `name`, loading it once per process (thread-safe).
+
+    `backend` "torch" is sentence-transformers; "onnx" is the ONNX export (made on first use if
+    missing); "auto" takes the ONNX export when one exists and onnxruntime is installed, else torch.
+    The hashing test encoder ignores `backend`.
+    """
+    if name == HASHING_ENCODER:
+        backend = "torch"
+    elif backend == "auto":
+        backend = "onnx" if _onnx_ready(encoder_key or encoder_id(name)) else "torch"
+    key = name if backend == "torch" else f"onnx:{encoder_key or encoder_id(name)}"
+    encoder = _LOADED.get(key)
     if encoder is None:
         with _LOCK:
-            encoder = _LOADED.get(name)
+            encoder = _LOADED.get(key)
             if encoder is None:
-                encoder = _LOADED[name] = _load(name)
+                encoder = _LOADED[key] = _load(name) if backend == "torch" else _load_onnx(name, encoder_key)
     return encoder
+
+
+def _onnx_ready(key: str) -> bool:
+    from importlib.util import find_spec
+
+    from router.onnx_encoder import onnx_folder
+
+    return (onnx_folder(key) / "config.json").is_file() and find_spec("onnxruntime") is not None
+
+
+def _load_onnx(name: str, encoder_key: str | None) -> Encoder:
+    from router.onnx_encoder import OnnxEncoder, export_onnx
+
+    return cast(Encoder, OnnxEncoder(export_onnx(model_location(name), encoder_key or encoder_id(name))))

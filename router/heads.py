@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -112,3 +113,17 @@ class CriteriaHead:
         """Extract the arithmetic of a fitted `OneVsRestClassifier(LogisticRegression)`."""
         coef = np.vstack([e.coef_.ravel() for e in ovr.estimators_]).astype(np.float64)
         return cls(coef, np.array([float(e.intercept_[0]) for e in ovr.estimators_]))
+
+
+def save_heads(path: Path, delegate: DelegateHead, criteria: CriteriaHead) -> None:
+    """Write both heads as plain arrays (`.npz`, no pickled objects)."""
+    with path.open("wb") as out:
+        arrays: dict[str, Any] = {**delegate.to_arrays(), "criteria_coef": criteria.coef}
+        np.savez(out, criteria_intercept=criteria.intercept, **arrays)
+
+
+def load_heads(path: Path) -> tuple[DelegateHead, CriteriaHead]:
+    """Read heads written by `save_heads` (arrays only: `allow_pickle=False`)."""
+    with np.load(path, allow_pickle=False) as arrays:
+        data = {key: arrays[key] for key in arrays.files}
+    return DelegateHead.from_arrays(data), CriteriaHead(data["criteria_coef"], data["criteria_intercept"])

@@ -11,13 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from router.embedding import check_texts
+from router.encoders import Encoder, encode, get_encoder
 from router.errors import DataError
-from router.heads import CriteriaHead, DelegateHead
-from router.persistence import CRITERIA_FILE, MODEL_FILE, load_skops, read_metadata
+from router.heads import CriteriaHead, DelegateHead, load_heads
+from router.persistence import CRITERIA_FILE, HEADS_FILE, MODEL_FILE, load_skops, read_metadata
+from router.texts import check_texts
 
 #: The model shipped with the repository.
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "backend-engineer"
+BACKENDS = ("auto", "onnx", "torch")
 CRITERION_MIN_SCORE = 0.5
 
 
@@ -46,11 +48,23 @@ class Decision:
         }
 
 
+class Embedder:
+    """Texts to normalised embeddings with a loaded encoder (no scikit-learn needed)."""
+
+    def __init__(self, encoder: Encoder, batch_size: int = 32) -> None:
+        self.encoder = encoder
+        self.batch_size = batch_size
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed a list of texts into an (n, dim) float32 array."""
+        return encode(self.encoder, check_texts(texts), self.batch_size)
+
+
 class Router:
     """A loaded model: one embedding, then the delegate head and the criteria head."""
 
     def __init__(
-        self, embedder: Any, delegate: DelegateHead, criteria: CriteriaHead, metadata: dict[str, Any], path: Path
+        self, embedder: Embedder, delegate: DelegateHead, criteria: CriteriaHead, metadata: dict[str, Any], path: Path
     ) -> None:
         self.embedder = embedder
         self.delegate = delegate
@@ -80,7 +94,7 @@ class Router:
         items = check_texts(texts)
         if not items:
             return []
-        X = self.embedder.transform(items)
+        X = encode(self.embedder.encoder, items, self.embedder.batch_size)
         proba = self.delegate.proba(X)
         scores = self.criteria.proba(X)
         return [self._decide(float(p), s) for p, s in zip(proba, scores)]
@@ -112,14 +126,27 @@ def default_model_path() -> Path:
     return Path(env) if env else SHIPPED_MODEL
 
 
-def load_router(path: str | Path | None = None) -> Router:
-    """Load a model folder (default: `default_model_path()`)."""
+def load_router(path: str | Path | None = None, backend: str | None = None) -> Router:
+    """Load a model folder (default: `default_model_path()`).
+
+    `backend` picks the encoder runtime: "auto" (default, or `ROUTER_BACKEND`) uses the ONNX export
+    when present, else sentence-transformers; "onnx" exports on first use; "torch" never uses ONNX.
+    The heads come from `heads.npz` (numpy only) when present, else from the skops files.
+    """
     folder = Path(path) if path is not None else default_model_path()
     metadata = read_metadata(folder)
-    model = load_skops(folder / MODEL_FILE)
-    criteria = CriteriaHead.from_estimator(load_skops(folder / CRITERIA_FILE))
-    delegate = DelegateHead.from_estimator(model.named_steps["clf"].estimator_)
-    return Router(model.named_steps["embed"], delegate, criteria, metadata, folder)
+    backend = backend or os.environ.get("ROUTER_BACKEND", "auto")
+    if backend not in BACKENDS:
+        raise DataError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+    if (folder / HEADS_FILE).is_file():
+        delegate, criteria = load_heads(folder / HEADS_FILE)
+    else:
+        model = load_skops(folder / MODEL_FILE)
+        delegate = DelegateHead.from_estimator(model.named_steps["clf"].estimator_)
+        criteria = CriteriaHead.from_estimator(load_skops(folder / CRITERIA_FILE))
+    encoder = metadata["encoder"]
+    embedder = Embedder(get_encoder(encoder["name"], backend, encoder.get("id")))
+    return Router(embedder, delegate, criteria, metadata, folder)
 
 
 _LOCK = threading.Lock()

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from router.errors import DataError, ModelNotFoundError, UntrustedModelError
 MODEL_FILE = "model.skops"
 CRITERIA_FILE = "criteria.skops"
 METADATA_FILE = "metadata.json"
+HEADS_FILE = "heads.npz"
 TRUSTED = re.compile(r"^(router|sklearn)\.")
 
 
@@ -40,14 +42,21 @@ def load_skops(path: Path) -> Any:
     return sio.load(path, trusted=types)
 
 
-def write_artifact(folder: Path, objects: dict[str, Any], metadata: dict[str, Any]) -> None:
-    """Write skops files and metadata into a temporary folder, then move it into `folder`."""
+def write_artifact(
+    folder: Path,
+    objects: dict[str, Any],
+    metadata: dict[str, Any],
+    arrays: dict[str, Callable[[Path], None]] | None = None,
+) -> None:
+    """Write skops files, array files and metadata into a temporary folder, then move it into `folder`."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
     try:
         for name, obj in objects.items():
             save_skops(obj, staging / name)
+        for name, write in (arrays or {}).items():
+            write(staging / name)
         (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
         old = None
         if folder.exists():

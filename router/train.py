@@ -22,10 +22,12 @@ from sklearn.svm import SVC
 
 from router.data import Example, data_hash, load_examples, resolve_data
 from router.embedding import SentenceEmbedder
-from router.encoders import encoder_id
+from router.encoders import HASHING_ENCODER, encoder_id, model_location
 from router.errors import TrainingError
+from router.heads import CriteriaHead, DelegateHead, save_heads
 from router.metrics import abstain_band, binary_metrics, f1_at_min_precision
-from router.persistence import CRITERIA_FILE, MODEL_FILE, write_artifact
+from router.onnx_encoder import OPSET, export_onnx
+from router.persistence import CRITERIA_FILE, HEADS_FILE, MODEL_FILE, write_artifact
 from router.progress import Steps
 from router.spec import AgentSpec, parse_agent
 
@@ -46,6 +48,7 @@ class TrainConfig:
     min_band_accuracy: float = 0.8
     seed: int = 0
     eval_files: tuple[Path, ...] = ()
+    onnx: bool = True
 
 
 def candidate_grid(seed: int) -> list[dict[str, Any]]:
@@ -188,8 +191,21 @@ def train(config: TrainConfig) -> dict[str, Any]:
             },
         },
         "metrics": metrics,
+        "inference": {
+            "heads": HEADS_FILE,
+            "runtimes": {
+                "onnx": "onnxruntime + tokenizers + numpy; the encoder exported to the ONNX cache by `router train`",
+                "torch": "sentence-transformers + torch + numpy",
+            },
+            "onnx_opset": OPSET if config.onnx and config.encoder != HASHING_ENCODER else None,
+        },
         "libraries": library_versions(),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    write_artifact(config.out, {MODEL_FILE: model, CRITERIA_FILE: head}, meta)
+    delegate_head, criteria_head = DelegateHead.from_estimator(calibrated), CriteriaHead.from_estimator(head)
+    heads = {HEADS_FILE: lambda path: save_heads(path, delegate_head, criteria_head)}
+    write_artifact(config.out, {MODEL_FILE: model, CRITERIA_FILE: head}, meta, heads)
+    if config.onnx and config.encoder != HASHING_ENCODER:
+        steps.console.print("exporting the encoder to ONNX (once per encoder)")
+        export_onnx(model_location(config.encoder), encoder_id(config.encoder))
     return meta
