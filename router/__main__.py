@@ -1,0 +1,5 @@
+"""`python -m router`: the same as the `router` command."""
+
+from router.cli import main
+
+main()

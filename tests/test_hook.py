@@ -1,0 +1,218 @@
+import io
+import json
+import threading
+import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from router.cli import app
+from router.hook import PROMPT_CHARS, additional_context, claude, hook_output, read_prompt
+from router.inference import load_router
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def event(prompt, **extra):
+    """A UserPromptSubmit event as Claude Code writes it on the hook's stdin."""
+    return {
+        "session_id": "abc123",
+        "transcript_path": "/home/u/.claude/projects/p/abc123.jsonl",
+        "cwd": "/home/u/p",
+        "permission_mode": "default",
+        "hook_event_name": "UserPromptSubmit",
+        "prompt": prompt,
+        **extra,
+    }
+
+
+def run_hook(stdin, *args):
+    return runner.invoke(app, ["hook", "claude", *[str(a) for a in args]], input=stdin)
+
+
+@pytest.fixture(scope="module")
+def router(fake_model):
+    return load_router(fake_model)
+
+
+@pytest.fixture(scope="module")
+def texts(router):
+    """One text the fake model delegates, one it does not."""
+    lines = (ROOT / "data" / "test.jsonl").read_text(encoding="utf-8").splitlines()[:80]
+    candidates = [json.loads(line)["text"] for line in lines]
+    decisions = router.route_batch(candidates)
+    yes = next(t for t, d in zip(candidates, decisions) if d.delegate)
+    no = next(t for t, d in zip(candidates, decisions) if not d.delegate)
+    return {"yes": yes, "no": no}
+
+
+DELEGATED = {
+    "agent": "backend-engineer",
+    "delegate": True,
+    "probability": 0.934,
+    "threshold": 0.38,
+    "uncertain": False,
+    "criteria": [
+        {"id": "api", "title": "Building RESTful APIs, GraphQL endpoints, or gRPC services", "score": 0.9},
+        {"id": "auth", "title": "Implementing authentication and authorization systems", "score": 0.7},
+    ],
+    "model_version": "1.0.0",
+}
+
+
+def test_context_states_facts():
+    assert additional_context(DELEGATED) == (
+        "This request matches the backend-engineer agent's criteria: api, auth (probability 0.93)."
+    )
+    uncertain = {**DELEGATED, "uncertain": True, "probability": 0.41}
+    assert additional_context(uncertain) == (
+        "This request matches the backend-engineer agent's criteria: api, auth (probability 0.41)."
+        " The router is uncertain about this one."
+    )
+    assert additional_context({**DELEGATED, "criteria": []}) == (
+        "This request matches the backend-engineer agent (probability 0.93)."
+    )
+    assert additional_context({**DELEGATED, "delegate": False, "uncertain": True}) is None
+
+
+def test_output_follows_the_userpromptsubmit_schema():
+    assert hook_output(DELEGATED) == {
+        "hookSpecificOutput": {
+            "hookEventName": "UserPromptSubmit",
+            "additionalContext": additional_context(DELEGATED),
+        }
+    }
+    assert hook_output({**DELEGATED, "delegate": False}) == {}
+
+
+def test_read_prompt_cuts_long_prompts():
+    assert read_prompt(json.dumps(event("x" * (PROMPT_CHARS + 10)))) == "x" * PROMPT_CHARS
+    assert read_prompt(json.dumps({"prompt": "only the prompt"})) == "only the prompt"
+
+
+def test_delegated_prompt_prints_hook_json(fake_model, router, texts):
+    result = run_hook(json.dumps(event(texts["yes"])), "--model", fake_model)
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert result.stdout.count("\n") == 1
+    answer = json.loads(result.stdout)
+    assert answer == hook_output(router.route(texts["yes"]).to_dict())
+    assert set(answer["hookSpecificOutput"]) == {"hookEventName", "additionalContext"}
+    assert answer["hookSpecificOutput"]["additionalContext"].startswith(
+        "This request matches the backend-engineer agent's criteria: "
+    )
+
+
+def test_other_prompt_prints_nothing(fake_model, texts):
+    result = run_hook(json.dumps(event(texts["no"])), "--model", fake_model)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+@pytest.mark.parametrize(
+    "stdin",
+    [
+        "",
+        "   \n",
+        "not json",
+        "[1, 2]",
+        json.dumps({k: v for k, v in event("x").items() if k != "prompt"}),
+        json.dumps(event("   ")),
+        json.dumps(event(42)),
+        json.dumps(event("Add an index", hook_event_name="PreToolUse")),
+    ],
+)
+def test_malformed_input_never_blocks(fake_model, stdin):
+    result = run_hook(stdin, "--model", fake_model)
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr.startswith("router hook: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_missing_model_never_blocks(tmp_path):
+    result = run_hook(json.dumps(event("Add an index on orders")), "--model", tmp_path / "missing")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr.startswith("router hook: ") and "missing" in result.stderr
+
+
+class Stub(BaseHTTPRequestHandler):
+    """A stand-in for `router serve`: answers the decision, status and delay set on the server."""
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.seen.append((self.path, body, self.headers.get("Authorization")))
+        time.sleep(self.server.delay)
+        payload = json.dumps(self.server.answer).encode()
+        self.send_response(self.server.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def stub_server(answer, status=200, delay=0.0):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Stub)
+    server.daemon_threads = True
+    server.answer, server.status, server.delay, server.seen = answer, status, delay, []
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def hook_via(url, prompt="Add JWT auth to the orders API", timeout=2.0):
+    out, err = io.StringIO(), io.StringIO()
+    claude(io.StringIO(json.dumps(event(prompt))), out, err, server=url, timeout=timeout)
+    return out.getvalue(), err.getvalue()
+
+
+def test_server_mode_posts_to_v1_route(monkeypatch):
+    monkeypatch.setenv("ROUTER_TOKEN", "tok")
+    with stub_server(DELEGATED) as (server, url):
+        out, err = hook_via(url + "/")
+    assert err == ""
+    assert json.loads(out) == hook_output(DELEGATED)
+    assert server.seen == [("/v1/route", {"text": "Add JWT auth to the orders API"}, "Bearer tok")]
+
+
+def test_server_mode_not_delegated_prints_nothing(monkeypatch):
+    monkeypatch.delenv("ROUTER_TOKEN", raising=False)
+    with stub_server({**DELEGATED, "delegate": False}) as (server, url):
+        assert hook_via(url) == ("", "")
+    assert server.seen[0][2] is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "status", "delay"),
+    [
+        ({"detail": "model unavailable"}, 503, 0.0),
+        ({"detail": "missing or wrong bearer token"}, 401, 0.0),
+        (["not", "a", "decision"], 200, 0.0),
+        (DELEGATED, 200, 1.0),  # slower than the timeout
+    ],
+)
+def test_server_errors_never_block(answer, status, delay):
+    with stub_server(answer, status, delay) as (_, url):
+        out, err = hook_via(url, timeout=0.3)
+    assert out == ""
+    assert err.startswith("router hook: ") and err.count("\n") == 1
+
+
+def test_server_down_never_blocks():
+    with stub_server(DELEGATED) as (_, url):
+        pass  # closed: nothing listens there any more
+    result = run_hook(json.dumps(event("Add an index")), "--server", url, "--timeout", "0.5")
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr.startswith("router hook: ")
