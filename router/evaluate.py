@@ -8,21 +8,24 @@ from typing import Any
 import numpy as np
 
 from router.data import Example
-from router.inference import Router
+from router.inference import Decision, Router
 from router.metrics import binary_metrics
+
+
+def decide(router: Router, examples: list[Example], batch: int = 256) -> list[Decision]:
+    """The router's decision per example, routed in batches."""
+    texts = [ex.text for ex in examples]
+    return [d for i in range(0, len(texts), batch) for d in router.route_batch(texts[i : i + batch])]
 
 
 def probabilities(router: Router, examples: list[Example], batch: int = 256) -> np.ndarray:
     """Calibrated probability per example, routed in batches."""
-    texts = [ex.text for ex in examples]
-    out = [d.probability for i in range(0, len(texts), batch) for d in router.route_batch(texts[i : i + batch])]
-    return np.asarray(out, dtype=float)
+    return np.asarray([d.probability for d in decide(router, examples, batch)], dtype=float)
 
 
-def evaluate(router: Router, examples: list[Example]) -> dict[str, Any]:
-    """Metrics at the model's threshold, the uncertain share, and F1 by `kind` where present."""
+def summarize(router: Router, examples: list[Example], p: np.ndarray) -> dict[str, Any]:
+    """Metrics of probabilities `p` at the model's threshold, the uncertain share, accuracy by `kind`."""
     y = np.array([ex.label for ex in examples])
-    p = probabilities(router, examples)
     low, high = router.band
     report = binary_metrics(y, p, router.threshold)
     report["uncertain_share"] = float(((p >= low) & (p < high)).mean())
@@ -38,3 +41,8 @@ def evaluate(router: Router, examples: list[Example]) -> dict[str, Any]:
             for kind, idx in sorted(kinds.items())
         }
     return report
+
+
+def evaluate(router: Router, examples: list[Example]) -> dict[str, Any]:
+    """Metrics at the model's threshold, the uncertain share, and accuracy by `kind` where present."""
+    return summarize(router, examples, probabilities(router, examples))

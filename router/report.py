@@ -1,0 +1,341 @@
+"""The offline evaluation report: metrics with intervals, slices, baselines, errors and figures.
+
+`collect` measures everything into one JSON-ready dict (a superset of `router eval`'s output);
+`write_report` draws the figures and writes `metrics.json`, `report.md` and a self-contained
+`report.html` into a folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from router.baselines import BaselineResult, Embed, median_latency_ms, run_baselines
+from router.cache import EmbeddingCache, text_key
+from router.data import Example, data_hash, load_examples, resolve_data
+from router.evaluate import decide, summarize
+from router.inference import Decision, Router
+from router.spec import parse_agent
+from router.stats import N_BOOT, SEED, bootstrap_ci, ece, mcnemar, paired_bootstrap, reliability_bins
+
+TOP_ERRORS = 12
+#: Latencies within 10% of each other are reported as the same speed.
+SAME_SPEED = 0.1
+SLICE_FIELDS = ("kind", "source", "source_kind")
+LABELS = {"f1": "F1", "precision": "precision", "recall": "recall", "roc_auc": "ROC-AUC"}
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """What a report is built from, beyond the model and the examples."""
+
+    data_name: str = "test"
+    data_dir: Path = Path("data")
+    baselines: bool = True
+    n_boot: int = N_BOOT
+    seed: int = SEED
+    cache_dir: str | None = None
+    top_errors: int = TOP_ERRORS
+
+
+@dataclass
+class Evaluation:
+    """The arrays behind a report (for its figures) and the report's JSON."""
+
+    y: np.ndarray
+    p: np.ndarray
+    threshold: float
+    band: tuple[float, float]
+    baselines: list[BaselineResult]
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+def field_value(ex: Example, name: str) -> str | None:
+    """`kind`, `source` or any extra field of an example, as a string (None when absent)."""
+    value = getattr(ex, name) if name in ("kind", "source") else ex.extra.get(name)
+    return None if value is None else str(value)
+
+
+def group_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
+    """n, positives, accuracy, and precision/recall/F1 where they are defined."""
+    tp, predicted, positives = int((pred & (y == 1)).sum()), int(pred.sum()), int(y.sum())
+    return {
+        "n": len(y),
+        "positives": positives,
+        "accuracy": float((pred == y).mean()),
+        "precision": tp / predicted if predicted else None,
+        "recall": tp / positives if positives else None,
+        "f1": 2 * tp / (predicted + positives) if positives else None,
+    }
+
+
+def slices(examples: list[Example], y: np.ndarray, pred: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Metrics per value of each of `kind`, `source`, `source_kind` that the data has."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in SLICE_FIELDS:
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, ex in enumerate(examples):
+            value = field_value(ex, name)
+            if value is not None:
+                groups[value].append(i)
+        if groups:
+            out[name] = {value: group_metrics(y[idx], pred[idx]) for value, idx in sorted(groups.items())}
+    return out
+
+
+def subsets(examples: list[Example], y: np.ndarray, p: np.ndarray, pred: np.ndarray, cfg: ReportConfig) -> dict:
+    """Metrics with intervals on all rows and per `confidence` value, when the data has that field."""
+    values = [field_value(ex, "confidence") for ex in examples]
+    if all(v is None for v in values):
+        return {}
+    out = {}
+    for name in ["all", *sorted({v for v in values if v is not None}, key=lambda v: (v != "high", v))]:
+        idx = np.array([i for i, v in enumerate(values) if name == "all" or v == name])
+        block = group_metrics(y[idx], pred[idx])
+        block["intervals"] = bootstrap_ci(y[idx], p[idx], pred[idx], cfg.n_boot, cfg.seed)
+        out[name if name == "all" else f"confidence={name}"] = block
+    return out
+
+
+def criteria_recall(examples: list[Example], decisions: list[Decision], criteria: list[dict]) -> list[dict]:
+    """Per criterion: its positives, the share delegated, and the share where it was among the matched."""
+    rows = []
+    for c in criteria:
+        idx = [i for i, ex in enumerate(examples) if ex.label == 1 and c["id"] in ex.criteria]
+        named = [c["id"] in {cid for cid, _, _ in decisions[i].criteria} for i in idx]
+        rows.append(
+            {
+                "id": c["id"],
+                "title": c["title"],
+                "n": len(idx),
+                "delegated": float(np.mean([decisions[i].delegate for i in idx])) if idx else None,
+                "recall": float(np.mean(named)) if idx else None,
+            }
+        )
+    return rows
+
+
+def errors(examples: list[Example], p: np.ndarray, decisions: list[Decision], top: int) -> dict[str, Any]:
+    """Error counts by kind and the worst false positives and negatives, grouped by kind.
+
+    Data without `kind` is grouped by `source_kind` instead, when it has that field.
+    """
+    present = [name for name in ("kind", "source_kind") if any(field_value(ex, name) for ex in examples)]
+    group_by = present[0] if present else "kind"
+
+    def kind(ex: Example) -> str:
+        return field_value(ex, group_by) or "(none)"
+
+    def item(i: int) -> dict[str, Any]:
+        ex = examples[i]
+        return {
+            "id": ex.id,
+            "kind": kind(ex),
+            "text": ex.text,
+            "probability": float(p[i]),
+            "matched_criteria": [cid for cid, _, _ in decisions[i].criteria],
+            "labeled_criteria": list(ex.criteria),
+        }
+
+    fp = sorted((i for i, ex in enumerate(examples) if ex.label == 0 and decisions[i].delegate), key=lambda i: -p[i])
+    fn = sorted((i for i, ex in enumerate(examples) if ex.label == 1 and not decisions[i].delegate), key=lambda i: p[i])
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for i in fp:
+        counts[kind(examples[i])]["false_positives"] += 1
+    for i in fn:
+        counts[kind(examples[i])]["false_negatives"] += 1
+
+    def grouped(idx: list[int]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for i in idx[:top]:
+            out[kind(examples[i])].append(item(i))
+        return dict(sorted(out.items(), key=lambda kv: -len(kv[1])))
+
+    return {
+        "grouped_by": group_by,
+        "shown": top,
+        "counts_by_kind": {k: dict(v) for k, v in sorted(counts.items(), key=lambda kv: -sum(kv[1].values()))},
+        "false_positives": grouped(fp),
+        "false_negatives": grouped(fn),
+    }
+
+
+def baseline_rows(y: np.ndarray, model: dict[str, Any], baselines: list[BaselineResult], cfg: ReportConfig) -> list:
+    """The headline table: the model, then each baseline with its paired F1 delta and McNemar p-value."""
+    rows = [{"name": "Router (this model)", **model}]
+    for b in baselines:
+        intervals = bootstrap_ci(y, b.scores, b.decisions, cfg.n_boot, cfg.seed)
+        paired = paired_bootstrap(y, (b.scores, b.decisions), model["_pair"], cfg.n_boot, cfg.seed)
+        rows.append(
+            {
+                "name": b.name,
+                **{m: v["value"] for m, v in intervals.items()},
+                "intervals": intervals,
+                "latency_ms": b.latency_ms,
+                "rule": b.rule,
+                "model_minus_baseline": paired,
+                "mcnemar": mcnemar(y, b.decisions, model["_pair"][1]),
+            }
+        )
+    rows[0] = {k: v for k, v in rows[0].items() if k != "_pair"}
+    return rows
+
+
+def verdicts(rows: list[dict[str, Any]]) -> list[str]:
+    """Plain sentences naming every place where a baseline is level with or ahead of the model."""
+    model, out = rows[0], []
+    for row in rows[1:]:
+        for m, label in LABELS.items():
+            ours, theirs = model[m], row[m]
+            if ours is None or theirs is None or theirs < ours:
+                continue
+            if theirs > ours:
+                out.append(f"{row['name']} has higher {label} than the model ({theirs:.3f} vs {ours:.3f}).")
+            else:
+                out.append(f"{row['name']} has the same {label} as the model ({ours:.3f}).")
+        ms = f"({row['latency_ms']:.2f} ms vs {model['latency_ms']:.2f} ms per request)"
+        if row["latency_ms"] < (1 - SAME_SPEED) * model["latency_ms"]:
+            out.append(f"{row['name']} answers faster than the model {ms}.")
+        elif row["latency_ms"] <= (1 + SAME_SPEED) * model["latency_ms"]:
+            out.append(f"{row['name']} answers about as fast as the model {ms}.")
+        f1 = row["model_minus_baseline"]["f1"]
+        if f1["delta"] is not None and f1["delta"] > 0 and f1["low"] is not None and f1["low"] <= 0:
+            out.append(
+                f"The model's F1 lead over {row['name']} (+{f1['delta']:.3f}) is not significant: the 95% "
+                f"interval of the difference [{f1['low']:+.3f}, {f1['high']:+.3f}] includes 0."
+            )
+    return out
+
+
+def _embedders(router: Router, cache_dir: str | None) -> tuple[Embed, Embed]:
+    """Batch embedding (through an on-disk cache when given) and uncached single-request embedding.
+
+    The cache is keyed by the model's encoder id and the runtime class (ONNX or torch vectors differ
+    slightly), so the baselines see the vectors the router itself computes.
+    """
+
+    def embed_one(texts: list[str]) -> np.ndarray:
+        return np.asarray(router.embedder.transform(texts), dtype=np.float64)
+
+    if cache_dir is None:
+        return embed_one, embed_one
+    runtime = type(getattr(router.embedder, "encoder", router.embedder)).__name__
+    cache = EmbeddingCache(cache_dir, f"{router.metadata['encoder']['id']}|{runtime}")
+
+    def embed(texts: list[str]) -> np.ndarray:
+        known = cache.load()
+        keys = [text_key(t) for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
+        if missing:
+            new = embed_one([t for _, t in missing]).astype(np.float32)
+            cache.add([k for k, _ in missing], new)
+            known.update(zip((k for k, _ in missing), new))
+        return np.stack([known[k] for k in keys]).astype(np.float64)
+
+    return embed, embed_one
+
+
+def _baselines(router: Router, texts: list[str], cfg: ReportConfig, notes: list[str]) -> list[BaselineResult]:
+    agent_file = cfg.data_dir / "agents" / f"{router.metadata['agent']}.md"
+    spec = parse_agent(agent_file)
+    train = load_examples(resolve_data("train", cfg.data_dir))
+    dev = load_examples(resolve_data("dev", cfg.data_dir))
+    if data_hash(train) != router.metadata.get("training_data", {}).get("hash"):
+        notes.append(
+            f"The baselines' train split ({cfg.data_dir}/train.jsonl) is not the one this model was trained on."
+        )
+    if cfg.data_name in ("train", "dev"):
+        notes.append(f"Evaluated on {cfg.data_name}: baselines train or tune on it, so their numbers are optimistic.")
+    embed, embed_one = _embedders(router, cfg.cache_dir)
+    return run_baselines(texts, spec, agent_file, train, dev, embed, embed_one, cfg.seed)
+
+
+def collect(router: Router, examples: list[Example], cfg: ReportConfig) -> Evaluation:
+    """Measure everything the report shows."""
+    decisions = decide(router, examples)
+    y = np.array([ex.label for ex in examples])
+    p = np.array([d.probability for d in decisions], dtype=float)
+    pred = np.array([d.delegate for d in decisions])
+    texts = [ex.text for ex in examples]
+    metrics = summarize(router, examples, p)
+    low, high = router.band
+    kept = ~((p >= low) & (p < high))
+    notes: list[str] = []
+    baselines = _baselines(router, texts, cfg, notes) if cfg.baselines else []
+    intervals = bootstrap_ci(y, p, pred, cfg.n_boot, cfg.seed)
+    model_row: dict[str, Any] = {m: v["value"] for m, v in intervals.items()}
+    model_row.update(
+        intervals=intervals,
+        latency_ms=median_latency_ms(router.route, texts),
+        rule=f"shipped threshold {router.threshold:.2f} (tuned on dev at training)",
+        _pair=(p, pred),
+    )
+    metrics.update(
+        data={"name": cfg.data_name, "n": len(examples), "positives": int(y.sum())},
+        model={"path": str(router.path), "threshold": router.threshold, "band": [low, high]},
+        bootstrap={"n": cfg.n_boot, "seed": cfg.seed, "level": 0.95, "method": "percentile"},
+        intervals=intervals,
+        ece=ece(y, p),
+        reliability=reliability_bins(y, p),
+        abstention={
+            "uncertain_share": float(1 - kept.mean()),
+            "coverage": float(kept.mean()),
+            "accuracy_decided": float((pred[kept] == y[kept]).mean()) if kept.any() else None,
+            "accuracy_all": float((pred == y).mean()),
+        },
+        criteria_recall=criteria_recall(examples, decisions, router.metadata["criteria"]),
+        slices=slices(examples, y, pred),
+        subsets=subsets(examples, y, p, pred, cfg),
+        errors=errors(examples, p, decisions, cfg.top_errors),
+        notes=notes,
+    )
+    rows = baseline_rows(y, model_row, baselines, cfg)
+    metrics["baselines"] = rows
+    metrics["verdicts"] = verdicts(rows) if baselines else []
+    return Evaluation(y, p, router.threshold, (low, high), baselines, metrics)
+
+
+FIGURES = {
+    "curves": "Precision-recall and ROC curves (model and baselines)",
+    "reliability": "Reliability diagram",
+    "histogram": "Scores by label",
+    "confusion": "Confusion matrix at the shipped threshold",
+    "sweep": "Threshold sweep",
+    "coverage": "Coverage against accuracy",
+    "criteria": "Recall per criterion",
+}
+
+
+def draw(ev: Evaluation, out: Path) -> dict[str, str]:
+    """Draw every figure into `out`; return file names by figure key."""
+    from router import plots
+
+    systems = {"Router (this model)": ev.p, **{b.name: b.scores for b in ev.baselines}}
+    y, p, t, band = ev.y, ev.p, ev.threshold, ev.band
+    both = len(np.unique(y)) == 2
+    if both:
+        plots.curves(y, systems, out / "curves.png")
+    plots.reliability(y, p, out / "reliability.png")
+    plots.histogram(y, p, t, band, out / "histogram.png")
+    plots.confusion(y, (p >= t).astype(int), t, out / "confusion.png")
+    plots.sweep(y, p, t, band, out / "sweep.png")
+    plots.coverage(y, p, t, band, out / "coverage.png")
+    plots.criteria_recall(ev.metrics["criteria_recall"], out / "criteria.png")
+    return {key: f"{key}.png" for key in FIGURES if both or key != "curves"}
+
+
+def write_report(ev: Evaluation, out: Path) -> dict[str, Any]:
+    """Write the figures, `metrics.json`, `report.md` and `report.html` into `out`; return the metrics."""
+    from router.render import html, markdown
+
+    out.mkdir(parents=True, exist_ok=True)
+    ev.metrics["figures"] = draw(ev, out)
+    (out / "metrics.json").write_text(json.dumps(ev.metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(markdown(ev.metrics), encoding="utf-8")
+    (out / "report.html").write_text(html(ev.metrics, out), encoding="utf-8")
+    return ev.metrics

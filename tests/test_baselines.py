@@ -1,0 +1,80 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from router.baselines import (
+    f1_threshold,
+    keyword_baseline,
+    keyword_terms,
+    knn_baseline,
+    median_latency_ms,
+    tfidf_baseline,
+    zero_shot_baseline,
+)
+from router.data import Example, load_examples
+from router.spec import parse_agent
+
+AGENT = Path(__file__).resolve().parent.parent / "data" / "agents" / "backend-engineer.md"
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return parse_agent(AGENT)
+
+
+def one_hot(vocab):
+    def embed(texts):
+        X = np.array([[1.0 if w in t.lower() else 0.0 for w in vocab] for t in texts]) + 1e-3
+        return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+    return embed
+
+
+def test_keyword_terms_come_from_the_agent_file(spec):
+    terms = keyword_terms(spec, AGENT.read_text())
+    assert terms["graphql"] == 2.0 and terms["query"] == 2.0 and terms["microservice"] == 2.0
+    assert terms["postgresql"] == 1.0 and terms["spring boot"] == 1.0 and terms["kafka"] == 1.0
+    assert "python" not in terms and "go" not in terms  # general-purpose languages left out
+    assert not {"building", "and", "handling"} & set(terms)
+
+
+def test_keyword_baseline_rule(spec):
+    texts = ["Add a GraphQL endpoint for orders", "Center the logo", "use redis and kafka", "redis only"]
+    result = keyword_baseline(texts, spec, AGENT.read_text())
+    assert result.decisions.tolist() == [True, False, True, False]
+    assert result.scores.min() >= 0 and result.scores.max() < 1 and result.latency_ms > 0
+
+
+def test_f1_threshold_by_hand():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    s = np.array([0.1, 0.2, 0.3, 0.4, 0.35, 0.9])
+    # >= 0.3 keeps all positives and one negative: F1 = 6/7, the best
+    assert f1_threshold(y, s) == 0.3
+
+
+def test_knn_and_zero_shot_with_a_toy_encoder(spec):
+    vocab = ["api", "database", "button", "css"]
+    embed = one_hot(vocab)
+    train = [Example("api here", 1, ("api",)), Example("database there", 1, ("database",))]
+    train += [Example("button css", 0), Example("css only", 0)]
+    knn = knn_baseline(["new api", "fix css"], train, embed, embed, k=1)
+    assert knn.decisions.tolist() == [True, False]
+    dev = [Example("the api", 1, ("api",)), Example("a button", 0)]
+    zero = zero_shot_baseline(["the database", "blue button"], spec, dev, embed, embed)
+    assert zero.scores[0] > zero.scores[1]
+
+
+def test_tfidf_learns_from_train(small_data):
+    train = load_examples(small_data / "train.jsonl")
+    dev = load_examples(small_data / "dev.jsonl")
+    test = load_examples(small_data / "test.jsonl")
+    result = tfidf_baseline([ex.text for ex in test], train, dev)
+    y = np.array([ex.label for ex in test])
+    assert (result.decisions == y).mean() > 0.6
+    assert "tuned on dev" in result.rule
+
+
+def test_median_latency_is_measured():
+    assert median_latency_ms(lambda t: sum(range(1000)), ["a", "b", "c"]) > 0
+    assert median_latency_ms(len, []) == 0.0
