@@ -86,18 +86,32 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--cold-runs", type=int, default=5)
+    parser.add_argument("--only", choices=["torch", "onnx"], help="(internal) warm rows of one runtime")
     args = parser.parse_args()
+    test = [ex.text for ex in load_examples(ROOT / "data" / "test.jsonl")]
+    if args.only:  # one runtime per process: torch's and onnxruntime's thread pools would fight
+        for row in warm_rows(load_router(backend=args.only), args.only, test[: args.batch], args.runs):
+            print("\t".join(row))
+        return
 
     router_cli = str(Path(sys.executable).with_name("router"))
     imp, imp_rss = cold([sys.executable, "-c", "import sentence_transformers"], args.cold_runs)
     cli, cli_rss = cold([router_cli, "route", TEXT], args.cold_runs)
 
-    test = [ex.text for ex in load_examples(ROOT / "data" / "test.jsonl")]
-    texts = test[: args.batch]
+    rows = []
+    for backend in ("torch", "onnx"):
+        cmd = [sys.executable, __file__, "--only", backend, "--runs", str(args.runs), "--batch", str(args.batch)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        rows += [tuple(line.split("\t")) for line in out.splitlines() if line.count("\t") == 3]
     onnx, torch = load_router(backend="onnx"), load_router(backend="torch")
-    rows = warm_rows(torch, "torch", texts, args.runs) + warm_rows(onnx, "onnx", texts, args.runs)
-    rows.append(("cold process: wall", f"{imp:.2f} s (import sentence_transformers)", f"{cli:.2f} s (router route)",
-                 f"{cli / imp:.2f}x time"))
+    rows.append(
+        (
+            "cold process: wall",
+            f"{imp:.2f} s (import sentence_transformers)",
+            f"{cli:.2f} s (router route)",
+            f"{cli / imp:.2f}x time",
+        )
+    )
     rows.append(("cold process: peak RSS", f"{imp_rss:.0f} MB", f"{cli_rss:.0f} MB", f"{cli_rss / imp_rss:.2f}x"))
 
     a, b = onnx.route_batch(test), torch.route_batch(test)

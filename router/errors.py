@@ -19,3 +19,11 @@ class UntrustedModelError(RouterError):
 
 class TrainingError(RouterError):
     """Training cannot meet what was asked (e.g. a minimum precision no threshold reaches)."""
+
+
+class LabelConflictError(RouterError):
+    """A new label contradicts a label the data already holds for the same text."""
+
+
+class RegistryError(RouterError):
+    """A model registry operation cannot be done (no such version, nothing to roll back, not a registry)."""

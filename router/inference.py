@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,7 +15,11 @@ from router.encoders import Encoder, encode, get_encoder
 from router.errors import DataError
 from router.heads import CriteriaHead, DelegateHead, load_heads
 from router.persistence import CRITERIA_FILE, HEADS_FILE, MODEL_FILE, load_skops, read_metadata
+from router.registry import resolve
 from router.texts import check_texts
+
+if TYPE_CHECKING:
+    from router.decision_log import DecisionLog
 
 #: The model shipped with the repository.
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "models" / "backend-engineer"
@@ -34,10 +38,11 @@ class Decision:
     uncertain: bool
     criteria: list[tuple[str, str, float]] = field(default_factory=list)
     model_version: str = ""
+    decision_id: str | None = None  # set when the decision was written to a decision log
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields."""
-        return {
+        """JSON-ready fields (`decision_id` only when set)."""
+        fields = {
             "agent": self.agent,
             "delegate": self.delegate,
             "probability": self.probability,
@@ -46,6 +51,9 @@ class Decision:
             "criteria": [{"id": i, "title": t, "score": s} for i, t, s in self.criteria],
             "model_version": self.model_version,
         }
+        if self.decision_id is not None:
+            fields["decision_id"] = self.decision_id
+        return fields
 
 
 class Embedder:
@@ -60,17 +68,66 @@ class Embedder:
         return encode(self.encoder, check_texts(texts), self.batch_size)
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """One model version as loaded: swapped whole by `Router.reload`."""
+
+    embedder: Embedder
+    delegate: DelegateHead
+    criteria: CriteriaHead
+    metadata: dict[str, Any]
+    path: Path
+
+
 class Router:
-    """A loaded model: one embedding, then the delegate head and the criteria head."""
+    """A loaded model: one embedding, then the delegate head and the criteria head.
+
+    `source` is the path it was loaded from (a registry root or a model folder) and `reload()`
+    re-reads it; with a `log`, every decision is written to that decision log.
+    """
 
     def __init__(
-        self, embedder: Embedder, delegate: DelegateHead, criteria: CriteriaHead, metadata: dict[str, Any], path: Path
+        self,
+        embedder: Embedder,
+        delegate: DelegateHead,
+        criteria: CriteriaHead,
+        metadata: dict[str, Any],
+        path: Path,
+        *,
+        source: Path | None = None,
+        backend: str = "auto",
+        log: DecisionLog | None = None,
     ) -> None:
-        self.embedder = embedder
-        self.delegate = delegate
-        self.criteria = criteria
-        self.metadata = metadata
-        self.path = path
+        self._loaded = _Loaded(embedder, delegate, criteria, metadata, path)
+        self.source = source if source is not None else path
+        self.backend = backend
+        self.log = log
+        self._reload_lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        """Texts to embeddings."""
+        return self._loaded.embedder
+
+    @property
+    def delegate(self) -> DelegateHead:
+        """The delegate head."""
+        return self._loaded.delegate
+
+    @property
+    def criteria(self) -> CriteriaHead:
+        """The criteria head."""
+        return self._loaded.criteria
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The loaded version's `metadata.json`."""
+        return self._loaded.metadata
+
+    @property
+    def path(self) -> Path:
+        """The loaded model folder (a registry's current version when loaded from a registry root)."""
+        return self._loaded.path
 
     @property
     def threshold(self) -> float:
@@ -94,30 +151,57 @@ class Router:
         items = check_texts(texts)
         if not items:
             return []
-        X = encode(self.embedder.encoder, items, self.embedder.batch_size)
-        proba = self.delegate.proba(X)
-        scores = self.criteria.proba(X)
-        return [self._decide(float(p), s) for p, s in zip(proba, scores)]
+        loaded = self._loaded  # one version for the whole batch, even during a reload
+        X = encode(loaded.embedder.encoder, items, loaded.embedder.batch_size)
+        proba = loaded.delegate.proba(X)
+        scores = loaded.criteria.proba(X)
+        decisions = [self._decide(loaded.metadata, float(p), s) for p, s in zip(proba, scores)]
+        if self.log is not None:
+            ids = self.log.record(items, decisions, loaded.metadata)
+            if ids is not None:
+                decisions = [replace(d, decision_id=i) for d, i in zip(decisions, ids)]
+        return decisions
 
-    def _decide(self, probability: float, scores: np.ndarray) -> Decision:
-        low, high = self.band
-        delegate = probability >= self.threshold
+    def _decide(self, metadata: dict[str, Any], probability: float, scores: np.ndarray) -> Decision:
+        threshold = float(metadata["threshold"])
+        low, high = float(metadata["abstain_band"]["low"]), float(metadata["abstain_band"]["high"])
+        delegate = probability >= threshold
         criteria: list[tuple[str, str, float]] = []
         if delegate:
-            ranked = sorted(zip(self.metadata["criteria"], scores), key=lambda cs: -cs[1])
+            ranked = sorted(zip(metadata["criteria"], scores), key=lambda cs: -cs[1])
             criteria = [(c["id"], c["title"], round(float(s), 4)) for c, s in ranked if s >= CRITERION_MIN_SCORE]
             if not criteria:
                 c, s = ranked[0]
                 criteria = [(c["id"], c["title"], round(float(s), 4))]
         return Decision(
-            agent=self.metadata["agent"],
+            agent=metadata["agent"],
             delegate=delegate,
             probability=round(probability, 6),
-            threshold=self.threshold,
+            threshold=threshold,
             uncertain=low <= probability < high,
             criteria=criteria,
-            model_version=self.metadata["model_version"],
+            model_version=metadata["model_version"],
         )
+
+    def reload(self) -> bool:
+        """Re-read `source` (a registry's `current`) and swap in that version; True if it changed.
+
+        Thread-safe: a batch in flight finishes on the version it started with. The loaded encoder is
+        kept when the new version uses the same one.
+        """
+        with self._reload_lock:
+            old = self._loaded
+            folder = resolve(self.source)
+            metadata = read_metadata(folder)
+            if folder == old.path and metadata == old.metadata:
+                return False
+            delegate, criteria = load_model_heads(folder)
+            embedder = old.embedder
+            new, was = metadata["encoder"], old.metadata["encoder"]
+            if (new["name"], new.get("id")) != (was["name"], was.get("id")):
+                embedder = Embedder(get_encoder(new["name"], self.backend, new.get("id")))
+            self._loaded = _Loaded(embedder, delegate, criteria, metadata, folder)
+            return True
 
 
 def default_model_path() -> Path:
@@ -126,27 +210,49 @@ def default_model_path() -> Path:
     return Path(env) if env else SHIPPED_MODEL
 
 
-def load_router(path: str | Path | None = None, backend: str | None = None) -> Router:
-    """Load a model folder (default: `default_model_path()`).
+def load_model_heads(folder: Path) -> tuple[DelegateHead, CriteriaHead]:
+    """A model folder's heads: from `heads.npz` (numpy only) when present, else from the skops files."""
+    if (folder / HEADS_FILE).is_file():
+        return load_heads(folder / HEADS_FILE)
+    model = load_skops(folder / MODEL_FILE)
+    delegate = DelegateHead.from_estimator(model.named_steps["clf"].estimator_)
+    return delegate, CriteriaHead.from_estimator(load_skops(folder / CRITERIA_FILE))
+
+
+def load_router(path: str | Path | None = None, backend: str | None = None, log: str | Path | None = None) -> Router:
+    """Load a model (default: `default_model_path()`): a registry root's current version, or a model folder.
 
     `backend` picks the encoder runtime: "auto" (default, or `ROUTER_BACKEND`) uses the ONNX export
     when present, else sentence-transformers; "onnx" exports on first use; "torch" never uses ONNX.
     The heads come from `heads.npz` (numpy only) when present, else from the skops files.
+    `log` (default: `ROUTER_DECISION_LOG`) is an SQLite decision log every decision is written to.
     """
-    folder = Path(path) if path is not None else default_model_path()
+    source = Path(path) if path is not None else default_model_path()
+    folder = resolve(source)
     metadata = read_metadata(folder)
     backend = backend or os.environ.get("ROUTER_BACKEND", "auto")
     if backend not in BACKENDS:
         raise DataError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
-    if (folder / HEADS_FILE).is_file():
-        delegate, criteria = load_heads(folder / HEADS_FILE)
-    else:
-        model = load_skops(folder / MODEL_FILE)
-        delegate = DelegateHead.from_estimator(model.named_steps["clf"].estimator_)
-        criteria = CriteriaHead.from_estimator(load_skops(folder / CRITERIA_FILE))
+    delegate, criteria = load_model_heads(folder)
     encoder = metadata["encoder"]
     embedder = Embedder(get_encoder(encoder["name"], backend, encoder.get("id")))
-    return Router(embedder, delegate, criteria, metadata, folder)
+    if log is None or str(log) == "":
+        log = os.environ.get("ROUTER_DECISION_LOG") or None
+    decision_log = None
+    if log is not None:
+        from router.decision_log import DecisionLog
+
+        decision_log = DecisionLog(log)
+    return Router(
+        embedder,
+        delegate,
+        criteria,
+        metadata,
+        folder,
+        source=source,
+        backend=backend,
+        log=decision_log,
+    )
 
 
 _LOCK = threading.Lock()

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from scipy.sparse import csgraph, csr_matrix
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from router.texts import normalise as normalise
+
 BOW_NEAR = 0.8
 TFIDF_NEAR = 0.9
-
-
-def normalise(text: str) -> str:
-    """Lowercase, punctuation and whitespace folded: equal strings are duplicates."""
-    return re.sub(r"\W+", " ", text.lower()).strip()
 
 
 def cosine_matrix(texts: list[str], kind: str) -> np.ndarray:
@@ -40,3 +35,15 @@ def near_duplicate_groups(texts: list[str]) -> np.ndarray:
     linked = (cosine_matrix(texts, "bow") >= BOW_NEAR) | (cosine_matrix(texts, "tfidf") >= TFIDF_NEAR)
     _, groups = csgraph.connected_components(csr_matrix(linked), directed=False)
     return np.asarray(groups)
+
+
+def nearest_similarity(texts: list[str], others: list[str]) -> np.ndarray:
+    """Per text, its highest TF-IDF cosine to any of `others` (one vocabulary fitted on both lists)."""
+    if not texts or not others:
+        return np.zeros(len(texts))
+    try:
+        X = normalize(TfidfVectorizer(token_pattern=r"(?u)\b\w+\b").fit_transform(texts + others).astype(np.float64))
+    except ValueError:  # no word in any text
+        return np.zeros(len(texts))
+    S = X[: len(texts)] @ X[len(texts) :].T
+    return np.asarray(S.max(axis=1).todense(), dtype=float).ravel()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,3 +23,8 @@ def check_texts(texts: object) -> list[str]:
         if not text.strip():
             raise DataError(f"text {i} is blank")
     return items
+
+
+def normalise(text: str) -> str:
+    """Lowercase, punctuation and whitespace folded: equal strings are duplicates."""
+    return re.sub(r"\W+", " ", text.lower()).strip()

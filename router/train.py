@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import platform
+import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata as pkg
@@ -29,6 +31,7 @@ from router.metrics import abstain_band, binary_metrics, f1_at_min_precision
 from router.onnx_encoder import OPSET, export_onnx
 from router.persistence import CRITERIA_FILE, HEADS_FILE, MODEL_FILE, write_artifact
 from router.progress import Steps
+from router.registry import check_root, publish, staging_folder
 from router.spec import AgentSpec, parse_agent
 
 VERSION = "1.0.0"
@@ -132,16 +135,24 @@ def library_versions() -> dict[str, str]:
     return found
 
 
-def train(config: TrainConfig) -> dict[str, Any]:
-    """Train, evaluate and write a model folder; return its metadata."""
+def train(config: TrainConfig, extra: Sequence[Example] = (), stage: Path | None = None) -> dict[str, Any]:
+    """Train, evaluate and write a model; return its metadata.
+
+    `extra` examples (new labels) join the train split. The model becomes the next version of the
+    registry at `config.out` and its current one; with `stage`, it is only written to that folder
+    and left for the caller to `publish` (retraining publishes after its promotion gate).
+    """
+    if stage is None:
+        check_root(config.out)
     spec = parse_agent(config.agent or config.data_dir / "agents" / "backend-engineer.md")
     splits = {name: load_examples(resolve_data(name, config.data_dir)) for name in ("train", "dev", "test")}
-    extra = {str(path): load_examples(path) for path in config.eval_files}
+    splits["train"] = [*splits["train"], *extra]
+    evals = {str(path): load_examples(path) for path in config.eval_files}
     embedder = SentenceEmbedder(config.encoder, cache_dir=config.cache_dir)
     steps = Steps()
     with steps:
-        X = {name: steps.embed(embedder, [ex.text for ex in exs], name) for name, exs in {**splits, **extra}.items()}
-        y = {name: np.array([ex.label for ex in exs]) for name, exs in {**splits, **extra}.items()}
+        X = {name: steps.embed(embedder, [ex.text for ex in exs], name) for name, exs in {**splits, **evals}.items()}
+        y = {name: np.array([ex.label for ex in exs]) for name, exs in {**splits, **evals}.items()}
         with steps.step("selecting classifier (5-fold CV)"):
             best, cv_summary = select_classifier(X["train"], y["train"], config.seed)
         with steps.step("calibrating"):
@@ -161,8 +172,8 @@ def train(config: TrainConfig) -> dict[str, Any]:
         metrics[name] = binary_metrics(y[name], proba, threshold)
     metrics["criteria_dev"] = criteria_metrics(head, X["dev"], splits["dev"], spec)
     model = Pipeline([("embed", SentenceEmbedder(config.encoder)), ("clf", tuned)])
-    meta = {
-        "version": VERSION,
+    meta: dict[str, Any] = {
+        "version": None,  # the registry version, set by `publish`
         "model_version": f"{VERSION}+{data_hash(splits['train'])[:8]}",
         "agent": spec.name,
         "criteria": [{"id": c.id, "title": c.title} for c in spec.criteria],
@@ -189,6 +200,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
             "counts": {
                 name: {"n": len(exs), "positives": int(sum(ex.label for ex in exs))} for name, exs in splits.items()
             },
+            "extra": {"n": len(extra), "positives": int(sum(ex.label for ex in extra))},
         },
         "metrics": metrics,
         "inference": {
@@ -204,7 +216,13 @@ def train(config: TrainConfig) -> dict[str, Any]:
     }
     delegate_head, criteria_head = DelegateHead.from_estimator(calibrated), CriteriaHead.from_estimator(head)
     heads = {HEADS_FILE: lambda path: save_heads(path, delegate_head, criteria_head)}
-    write_artifact(config.out, {MODEL_FILE: model, CRITERIA_FILE: head}, meta, heads)
+    target = stage or staging_folder(config.out)
+    write_artifact(target, {MODEL_FILE: model, CRITERIA_FILE: head}, meta, heads)
+    if stage is None:
+        try:
+            meta["version"], _ = publish(config.out, target, promote=True, reason="train")
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
     if config.onnx and config.encoder != HASHING_ENCODER:
         steps.console.print("exporting the encoder to ONNX (once per encoder)")
         export_onnx(model_location(config.encoder), encoder_id(config.encoder))

@@ -40,8 +40,36 @@ def small_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def fake_model(small_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A model trained on `small_data` with the deterministic hashing encoder."""
+def fake_root(small_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model registry whose only version (v0001, current) is trained on `small_data` with the hashing encoder."""
     out = tmp_path_factory.mktemp("models") / "backend-engineer"
     train(TrainConfig(data_dir=small_data, out=out, encoder=HASHING_ENCODER))
     return out
+
+
+@pytest.fixture(scope="session")
+def fake_model(fake_root: Path) -> Path:
+    """The model folder of `fake_root`'s current version (a plain model folder)."""
+    return fake_root / "versions" / "v0001"
+
+
+@pytest.fixture
+def fake_registry(fake_root: Path, tmp_path: Path) -> Path:
+    """A private copy of `fake_root`, free to retrain, promote and roll back."""
+    return Path(shutil.copytree(fake_root, tmp_path / "registry"))
+
+
+@pytest.fixture
+def data_copy(small_data: Path, tmp_path: Path) -> Path:
+    """A private copy of `small_data`, free to receive new labels."""
+    return Path(shutil.copytree(small_data, tmp_path / "data"))
+
+
+@pytest.fixture(scope="session")
+def fresh_rows() -> list[dict]:
+    """Shipped training rows that are not in `small_data` (new texts to label), in a fixed shuffled order."""
+    used = {row["text"] for split, n in SIZES.items() for row in sample_rows(split, n)}
+    rows = [json.loads(line) for line in (DATA / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    fresh = [row for row in rows if row["text"] not in used]
+    random.Random(1).shuffle(fresh)
+    return fresh

@@ -69,7 +69,10 @@ def test_train_and_eval_commands(small_data, tmp_path):
     result = run("train", "--data-dir", small_data, "--out", out, "--encoder", "router-hashing-256", "--no-cache")
     assert result.exit_code == 0, result.output
     trained = json.loads(result.stdout)
-    assert (out / "model.skops").is_file() and (out / "criteria.skops").is_file()
+    assert trained["version"] == "v0001" and (out / "current").read_text() == "v0001\n"
+    assert (out / "versions" / "v0001" / "model.skops").is_file() and (
+        out / "versions" / "v0001" / "criteria.skops"
+    ).is_file()
     result = run("eval", "--data", "test", "--data-dir", small_data, "--model", out)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)

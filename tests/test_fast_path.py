@@ -55,7 +55,10 @@ def test_unknown_backend_is_refused(fake_model, monkeypatch):
 def test_onnx_and_torch_give_the_same_decisions():
     from router.data import load_examples
 
-    texts = [*[ex.text for ex in load_examples(Path(__file__).resolve().parent.parent / "data" / "test.jsonl")][:120], "slow query " * 400]
+    texts = [
+        *[ex.text for ex in load_examples(Path(__file__).resolve().parent.parent / "data" / "test.jsonl")][:120],
+        "slow query " * 400,
+    ]
     onnx, torch = load_router(backend="onnx"), load_router(backend="torch")
     assert type(onnx.embedder.encoder).__name__ == "OnnxEncoder"
     np.testing.assert_allclose(onnx.embedder.transform(texts), torch.embedder.transform(texts), atol=1e-5)

@@ -1,0 +1,71 @@
+"""Cost of the decision log: `route()` and `route_batch()` with and without logging, medians and ratio.
+
+The issue's budget: logging costs at most 10% of `route()` time (ratio <= 1.10x). Both routers share
+the shipped model and the loaded encoder; runs are interleaved so machine drift hits both alike.
+
+Run: .venv/bin/python benchmarks/decision_log.py [--runs 300] [--backend auto|onnx|torch]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from router.data import load_examples
+from router.inference import load_router
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXT = "Add rate limiting to the public REST API and return 429 with a Retry-After header"
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def interleaved(a, b, runs: int) -> tuple[float, float]:
+    ta, tb = [], []
+    for _ in range(runs):
+        ta.append(timed(a))
+        tb.append(timed(b))
+    return statistics.median(ta), statistics.median(tb)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
+    args = parser.parse_args()
+    texts = [ex.text for ex in load_examples(ROOT / "data" / "test.jsonl")][: args.batch]
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "decisions.db"
+        plain = load_router(backend=args.backend, log=None)
+        logged = load_router(backend=args.backend, log=log)
+        for _ in range(20):
+            plain.route(TEXT)
+            logged.route(TEXT)
+        assert logged.route(TEXT).decision_id is not None
+        one = interleaved(lambda: plain.route(TEXT), lambda: logged.route(TEXT), args.runs)
+        many = interleaved(lambda: plain.route_batch(texts), lambda: logged.route_batch(texts), max(5, args.runs // 10))
+        with sqlite3.connect(log) as conn:
+            rows = conn.execute("SELECT count(*) FROM decisions").fetchone()[0]
+        size = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
+    runtime = type(plain.embedder.encoder).__name__
+    print(f"encoder runtime: {runtime}; {args.runs} interleaved runs; {rows} rows logged ({size:.1f} MB with WAL)")
+    print("| measurement | no log | with log | ratio |")
+    print("| --- | --- | --- | --- |")
+    print(f"| route(), one text | {one[0] * 1e3:.2f} ms | {one[1] * 1e3:.2f} ms | {one[1] / one[0]:.3f}x |")
+    print(
+        f"| route_batch(), {len(texts)} texts | {many[0] * 1e3:.1f} ms | {many[1] * 1e3:.1f} ms "
+        f"| {many[1] / many[0]:.3f}x |"
+    )
+
+
+if __name__ == "__main__":
+    main()
