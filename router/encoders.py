@@ -118,11 +118,10 @@ def dimension(encoder: Any) -> int:
     return int(size() or 0)
 
 
-def encode(encoder: Encoder, texts: list[str], batch_size: int = 32) -> np.ndarray:
-    """Normalised float32 embeddings of checked texts."""
-    vectors = encoder.encode(
-        texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-    )
+def encode(encoder: Encoder, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+    """Normalised float32 embeddings of checked texts (`batch_size` None: the encoder's own default)."""
+    sizing = {} if batch_size is None else {"batch_size": batch_size}
+    vectors = encoder.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False, **sizing)
     return np.asarray(vectors, dtype=np.float32)
 
 

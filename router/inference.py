@@ -59,7 +59,7 @@ class Decision:
 class Embedder:
     """Texts to normalised embeddings with a loaded encoder (no scikit-learn needed)."""
 
-    def __init__(self, encoder: Encoder, batch_size: int = 32) -> None:
+    def __init__(self, encoder: Encoder, batch_size: int | None = None) -> None:
         self.encoder = encoder
         self.batch_size = batch_size
 
