@@ -10,30 +10,16 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
-import statistics
 import tempfile
-import time
 from pathlib import Path
+
+from latency import interleaved  # same folder: run as `python benchmarks/decision_log.py`
 
 from router.data import load_examples
 from router.inference import load_router
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "Add rate limiting to the public REST API and return 429 with a Retry-After header"
-
-
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def interleaved(a, b, runs: int) -> tuple[float, float]:
-    ta, tb = [], []
-    for _ in range(runs):
-        ta.append(timed(a))
-        tb.append(timed(b))
-    return statistics.median(ta), statistics.median(tb)
 
 
 def main() -> None:

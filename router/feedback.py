@@ -13,8 +13,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 from router.data import Example, parse_file, parse_record
 from router.errors import DataError, LabelConflictError, RouterError
 from router.texts import normalise
+from router.writing import locked
 
 FEEDBACK_DIR = "feedback"
 FEEDBACK_FILE = "feedback.jsonl"
@@ -105,7 +105,7 @@ def add_labels(data_dir: Path, filename: str, records: Sequence[tuple[str, Any]]
     """
     folder = Path(data_dir) / FEEDBACK_DIR
     result = LabelResult(folder / filename)
-    with _locked(folder):
+    with locked(folder, LOCK_FILE):
         index = LabelIndex.load(Path(data_dir))
         rows = []
         for where, obj in records:
@@ -146,17 +146,6 @@ def append_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
             os.fsync(out.fileno())
         finally:
             fcntl.flock(out, fcntl.LOCK_UN)
-
-
-@contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / LOCK_FILE).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def record_feedback(

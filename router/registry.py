@@ -11,21 +11,19 @@ serialise on `ROOT/.lock` (`fcntl.flock`). Import-light: routing resolves `curre
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from router.errors import ModelNotFoundError, RegistryError
 from router.persistence import METADATA_FILE, read_metadata
-from router.writing import write_text_atomic
+from router.writing import locked, write_text_atomic
 
 CURRENT = "current"
 HISTORY = "history"
@@ -142,7 +140,7 @@ def publish(
     """
     root = Path(root)
     check_root(root)
-    with _locked(root):
+    with locked(root, LOCK):
         names = versions(root)
         version = f"v{int(names[-1][1:]) + 1 if names else 1:04d}"
         promoted = promote and (not check_current or current_or_none(root) == expected_current)
@@ -163,7 +161,7 @@ def publish(
 def promote(root: str | Path, version: str, reason: str = "promote") -> tuple[str | None, str]:
     """Make `version` current; returns (previous, version)."""
     root = Path(root)
-    with _locked(root):
+    with locked(root, LOCK):
         version_folder(root, version)
         read_metadata(root / VERSIONS / version)
         previous = current_or_none(root)
@@ -175,7 +173,7 @@ def promote(root: str | Path, version: str, reason: str = "promote") -> tuple[st
 def rollback(root: str | Path) -> tuple[str | None, str]:
     """Undo the last switch not yet undone: back to the version current before it; returns (from, to)."""
     root = Path(root)
-    with _locked(root):
+    with locked(root, LOCK):
         target = _rollback_target(history(root))
         version_folder(root, target)
         previous = current_or_none(root)
@@ -213,17 +211,6 @@ def _write_readable(path: Path, text: str) -> None:
     """Atomic write, readable by everyone like the rest of the model (temporary files are 0600)."""
     write_text_atomic(path, text)
     path.chmod(0o644)
-
-
-@contextmanager
-def _locked(root: Path) -> Iterator[None]:
-    root.mkdir(parents=True, exist_ok=True)
-    with (root / LOCK).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _fsync_dir(path: Path) -> None:

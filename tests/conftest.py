@@ -73,3 +73,22 @@ def fresh_rows() -> list[dict]:
     fresh = [row for row in rows if row["text"] not in used]
     random.Random(1).shuffle(fresh)
     return fresh
+
+
+@pytest.fixture(scope="session")
+def router(fake_model):
+    """The fake model, loaded once (test modules may define their own `router`)."""
+    from router.inference import load_router
+
+    return load_router(fake_model)
+
+
+@pytest.fixture(scope="session")
+def texts(router):
+    """One shipped test text the fake model delegates, one it does not."""
+    lines = (DATA / "test.jsonl").read_text(encoding="utf-8").splitlines()[:80]
+    candidates = [json.loads(line)["text"] for line in lines]
+    decisions = router.route_batch(candidates)
+    yes = next(t for t, d in zip(candidates, decisions) if d.delegate)
+    no = next(t for t, d in zip(candidates, decisions) if not d.delegate)
+    return {"yes": yes, "no": no}

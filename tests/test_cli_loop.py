@@ -156,7 +156,7 @@ def test_train_writes_the_next_version_and_promotes_it(small_data, fake_registry
 
 
 def test_the_loop_commands_keep_the_cli_import_light():
-    from test_fast_path import loaded_heavy_modules
+    from tests.test_fast_path import loaded_heavy_modules
 
     code = "import router.cli, router.cli_loop, router.registry, router.decision_log, router.feedback, router.review"
     assert loaded_heavy_modules(code) == []

@@ -84,7 +84,7 @@ def test_reading_a_missing_log_or_id(tmp_path, fake_model):
 
 
 def test_logging_costs_no_heavy_import(fake_model, tmp_path):
-    from test_fast_path import loaded_heavy_modules
+    from tests.test_fast_path import loaded_heavy_modules
 
     code = (
         f"from router import load_router\nload_router({str(fake_model)!r}, log={str(tmp_path / 'x.db')!r}).route('a')"

@@ -11,43 +11,14 @@ from typer.testing import CliRunner
 
 from router.cli import app
 from router.hook import PROMPT_CHARS, additional_context, claude, hook_output, read_prompt
-from router.inference import load_router
+from tests.events import user_prompt_submit as event
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
 
 
-def event(prompt, **extra):
-    """A UserPromptSubmit event as Claude Code writes it on the hook's stdin."""
-    return {
-        "session_id": "abc123",
-        "transcript_path": "/home/u/.claude/projects/p/abc123.jsonl",
-        "cwd": "/home/u/p",
-        "permission_mode": "default",
-        "hook_event_name": "UserPromptSubmit",
-        "prompt": prompt,
-        **extra,
-    }
-
-
 def run_hook(stdin, *args):
     return runner.invoke(app, ["hook", "claude", *[str(a) for a in args]], input=stdin)
-
-
-@pytest.fixture(scope="module")
-def router(fake_model):
-    return load_router(fake_model)
-
-
-@pytest.fixture(scope="module")
-def texts(router):
-    """One text the fake model delegates, one it does not."""
-    lines = (ROOT / "data" / "test.jsonl").read_text(encoding="utf-8").splitlines()[:80]
-    candidates = [json.loads(line)["text"] for line in lines]
-    decisions = router.route_batch(candidates)
-    yes = next(t for t, d in zip(candidates, decisions) if d.delegate)
-    no = next(t for t, d in zip(candidates, decisions) if not d.delegate)
-    return {"yes": yes, "no": no}
 
 
 DELEGATED = {
