@@ -237,6 +237,15 @@ def create_app(
         """The served model: agent, version, threshold, abstain band, criteria, encoder."""
         return ModelInfo.model_validate({k: router.metadata.get(k) for k in ModelInfo.model_fields})
 
+    @app.post("/v1/reload", tags=["route"], dependencies=security)
+    def reload(router: Annotated[Router, Depends(model.get)]) -> ModelInfo:
+        """Pick up a promotion or rollback in the registry (`Router.reload`); answers the model now served."""
+        try:
+            router.reload()
+        except RouterError as err:
+            raise HTTPException(503, f"reload failed, still serving the old model: {err}") from None
+        return ModelInfo.model_validate({k: router.metadata.get(k) for k in ModelInfo.model_fields})
+
     @app.post("/v1/route", tags=["route"], dependencies=security)
     def route(request: RouteRequest, router: Annotated[Router, Depends(model.get)]) -> DecisionOut | DecisionsOut:
         """Route `text` (answers one decision) or `texts` (answers `{"decisions": [...]}`)."""

@@ -146,3 +146,18 @@ def test_reload_while_routing_gives_whole_decisions(fake_registry, fake_model):
     assert seen and {d.model_version for d in seen} <= versions
     assert all(d.delegate == (d.probability >= d.threshold) for d in seen)
     assert all((d.threshold == 0.05) == d.model_version.endswith("-t") for d in seen)
+
+
+def test_server_reload_endpoint_serves_the_promoted_version(fake_registry, fake_model):
+    from fastapi.testclient import TestClient
+
+    from router.server import create_app
+
+    with TestClient(create_app(fake_registry)) as client:
+        first = client.post("/v1/reload").json()
+        v2 = add_version(fake_registry, fake_model, threshold=0.05)
+        registry.promote(fake_registry, v2)
+        assert client.post("/v1/route", json={"text": TEXTS[0]}).json()["threshold"] == first["threshold"]
+        now = client.post("/v1/reload").json()
+        assert now["model_version"] == first["model_version"] + "-t" and now["threshold"] == 0.05
+        assert client.post("/v1/route", json={"text": TEXTS[0]}).json()["threshold"] == 0.05
