@@ -1,7 +1,8 @@
 """On-disk embedding cache keyed by encoder id and text hash.
 
 Each write adds one shard file (written to a temporary name, then renamed), so the cache only grows
-and a crash never leaves a half-written shard behind.
+and a crash never leaves a half-written shard behind. Shards never change once written, so a process
+reads each one once and keeps it.
 """
 
 from __future__ import annotations
@@ -9,9 +10,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
+
+_LOCK = threading.Lock()
+#: Per cache folder: the shard files already read by this process, and their embeddings by text key.
+_READ: dict[Path, tuple[set[str], dict[str, np.ndarray]]] = {}
 
 
 def cache_root() -> Path:
@@ -33,12 +39,15 @@ class EmbeddingCache:
         self.encoder = encoder
 
     def load(self) -> dict[str, np.ndarray]:
-        """Every cached embedding, by text key."""
-        found: dict[str, np.ndarray] = {}
-        for shard in sorted(self.folder.glob("*.npz")):
-            with np.load(shard) as data:
-                found.update(zip(data["keys"].tolist(), data["vectors"]))
-        return found
+        """Every cached embedding, by text key (shards new since the last call are read, the rest reused)."""
+        with _LOCK:
+            names, found = _READ.setdefault(self.folder.resolve(), (set(), {}))
+            for shard in sorted(self.folder.glob("*.npz")):
+                if shard.name not in names:
+                    with np.load(shard) as data:
+                        found.update(zip(data["keys"].tolist(), data["vectors"]))
+                    names.add(shard.name)
+            return dict(found)
 
     def add(self, keys: list[str], vectors: np.ndarray) -> None:
         """Store new embeddings as one more shard."""
@@ -49,4 +58,9 @@ class EmbeddingCache:
         handle, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
         with os.fdopen(handle, "wb") as out:
             np.savez(out, keys=np.array(keys), vectors=vectors)
-        os.replace(tmp, self.folder / f"{keys[0][:16]}-{len(keys)}.npz")
+        shard = self.folder / f"{keys[0][:16]}-{len(keys)}.npz"
+        os.replace(tmp, shard)
+        with _LOCK:
+            names, found = _READ.setdefault(self.folder.resolve(), (set(), {}))
+            found.update(zip(keys, vectors))
+            names.add(shard.name)

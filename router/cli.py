@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
+from router.cli_io import emit, fail
+from router.cli_loop import register
 from router.errors import RouterError
 
 app = typer.Typer(help="Decide whether a request should go to the backend-engineer agent.", no_args_is_help=True)
 data_app = typer.Typer(help="Check and split labeled data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
-from router.cli_loop import register  # noqa: E402  (feedback, label, review, retrain, models)
-
-register(app)
+register(app)  # feedback, label, review, retrain, models
 
 ModelOption = Annotated[
     Path | None, typer.Option("--model", help="Model folder (default: ROUTER_MODEL or the shipped model).")
 ]
 DataDirOption = Annotated[Path, typer.Option("--data-dir", help="Folder holding train/dev/test.jsonl.")]
-
-
-def fail(err: RouterError) -> NoReturn:
-    """Print the error on stderr and exit 1."""
-    typer.echo(f"error: {err}", err=True)
-    raise typer.Exit(1)
-
-
-def emit(obj: object) -> None:
-    """Print one JSON object as a line on stdout."""
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
 @app.command()

@@ -6,10 +6,11 @@ Import-light: each command imports what it needs when it runs. `register(app)` a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from router.cli_io import emit, fail
 from router.errors import RouterError
 
 if TYPE_CHECKING:
@@ -38,18 +39,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(models_app, name="models")
 
 
-def _fail(err: RouterError) -> NoReturn:
-    from router.cli import fail
-
-    fail(err)
-
-
-def _emit(obj: object) -> None:
-    from router.cli import emit
-
-    emit(obj)
-
-
 def _root(model: Path | None) -> Path:
     from router.inference import default_model_path
 
@@ -71,11 +60,11 @@ def feedback(
     try:
         result = record_feedback(decision_id, label, criteria or (), log=log, data_dir=data_dir)
     except RouterError as err:
-        _fail(err)
+        fail(err)
     for note in result.duplicates:
         typer.echo(f"note: {note}", err=True)
     status = "added" if result.added else "duplicate"
-    _emit({"status": status, "file": str(result.path), "label": label})
+    emit({"status": status, "file": str(result.path), "label": label})
 
 
 @label_app.command("import")
@@ -89,12 +78,12 @@ def label_import(
     try:
         result = import_labels(file, data_dir)
     except RouterError as err:
-        _fail(err)
+        fail(err)
     for note in result.duplicates:
         typer.echo(f"note: {note}", err=True)
     for where, problem in result.errors:
         typer.echo(f"error: {where}: {problem}", err=True)
-    _emit(result.summary())
+    emit(result.summary())
     if result.errors:
         raise typer.Exit(1)
 
@@ -114,12 +103,12 @@ def review(
         queue = review_queue(log, data_dir, limit)
         if export is not None:
             export_queue(queue, export)
-            _emit({"exported": len(queue), "file": str(export)})
+            emit({"exported": len(queue), "file": str(export)})
             return
     except RouterError as err:
-        _fail(err)
+        fail(err)
     except OSError as err:
-        _fail(RouterError(f"{export}: cannot write ({err.strerror})"))
+        fail(RouterError(f"{export}: cannot write ({err.strerror})"))
     counts = {"queued": len(queue), "labeled": 0, "skipped": 0, "conflicts": 0}
     for i, decision in enumerate(queue, 1):
         answer = _ask(decision, i, len(queue))
@@ -129,7 +118,7 @@ def review(
             counts["skipped"] += 1
             continue
         counts[_label(decision, answer, log, data_dir)] += 1
-    _emit(counts)
+    emit(counts)
 
 
 def _ask(decision: LoggedDecision, i: int, n: int) -> str:
@@ -204,10 +193,10 @@ def retrain(
     try:
         summary = run(config)
     except RouterError as err:
-        _fail(err)
+        fail(err)
     verdict = "promoted" if summary["promoted"] else "kept the current version"
     typer.echo(f"{summary['candidate']['version']}: {verdict}; " + "; ".join(summary["reasons"]), err=True)
-    _emit({k: summary[k] for k in ("candidate", "promoted", "current", "previous", "reasons", "new_labels", "report")})
+    emit({k: summary[k] for k in ("candidate", "promoted", "current", "previous", "reasons", "new_labels", "report")})
 
 
 @models_app.command("list")
@@ -237,8 +226,8 @@ def models_list(model: RootOption = None) -> None:
                 }
             )
     except RouterError as err:
-        _fail(err)
-    _emit({"root": str(root), "current": current, "versions": rows})
+        fail(err)
+    emit({"root": str(root), "current": current, "versions": rows})
 
 
 @models_app.command("show")
@@ -258,8 +247,8 @@ def models_show(version: Annotated[str, typer.Argument(help="e.g. v0003")], mode
             meta["retrain_report"] = json.loads(report.read_text(encoding="utf-8"))
         meta["current"] = registry.current_or_none(root) == version
     except RouterError as err:
-        _fail(err)
-    _emit(meta)
+        fail(err)
+    emit(meta)
 
 
 @models_app.command("promote")
@@ -270,8 +259,8 @@ def models_promote(version: Annotated[str, typer.Argument(help="e.g. v0003")], m
     try:
         previous, current = registry.promote(_root(model), version)
     except RouterError as err:
-        _fail(err)
-    _emit({"previous": previous, "current": current})
+        fail(err)
+    emit({"previous": previous, "current": current})
 
 
 @models_app.command("rollback")
@@ -282,5 +271,5 @@ def models_rollback(model: RootOption = None) -> None:
     try:
         previous, current = registry.rollback(_root(model))
     except RouterError as err:
-        _fail(err)
-    _emit({"previous": previous, "current": current})
+        fail(err)
+    emit({"previous": previous, "current": current})

@@ -49,8 +49,7 @@ class DelegateHead:
 
     def proba(self, X: np.ndarray) -> np.ndarray:
         """Calibrated P(delegate) per row."""
-        p = _expit(-(self.a * self.decision(X) + self.b))
-        return np.where((p > 1.0) & (p <= 1.0 + 1e-5), 1.0, p)
+        return _expit(-(self.a * self.decision(X) + self.b))
 
     @classmethod
     def from_estimator(cls, calibrated: Any) -> DelegateHead:

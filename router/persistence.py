@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ def load_skops(path: Path) -> Any:
         raise ModelNotFoundError(f"{path}: model file not found")
     try:
         types = sio.get_untrusted_types(file=path)
-    except Exception as err:  # skops raises many kinds on a corrupt archive
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:  # not a zip, no schema, bad JSON
         raise DataError(f"{path}: not a readable skops file ({err})") from None
     foreign = [t for t in types if not TRUSTED.match(t)]
     if foreign:

@@ -87,3 +87,15 @@ def test_duplicate_texts_in_one_call(tmp_path, spy):
     X = SentenceEmbedder("spy-encoder", cache_dir=str(tmp_path)).transform(["same", "same", "other"])
     np.testing.assert_array_equal(X[0], X[1])
     assert sorted(spy.seen) == ["other", "same"]
+
+
+def test_cache_reads_each_shard_once(tmp_path, spy, monkeypatch):
+    emb = SentenceEmbedder("spy-encoder", cache_dir=str(tmp_path))
+    emb.transform(TEXTS[:2])
+    emb.transform(TEXTS[2:])
+    opened = []
+    real_load = np.load
+    monkeypatch.setattr(np, "load", lambda path, *a, **k: opened.append(path) or real_load(path, *a, **k))
+    X = emb.transform(TEXTS)
+    assert opened == []  # both shards were read (or written) by this process already
+    np.testing.assert_allclose(X, SentenceEmbedder("spy-encoder").transform(TEXTS))
