@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 from pathlib import Path
 
 import pytest
 
-from router.encoders import HASHING_ENCODER
-from router.train import TrainConfig, train
+from router.training.config import TrainConfig
+from router.training.publish import train_and_publish
+from tests.fakes import HASHING_ENCODER
 
 ROOT = Path(__file__).resolve().parent.parent
+# Subprocesses (CLI, server, notebooks) register the test encoder too, and import `tests` from the root.
+os.environ["ROUTER_PLUGINS"] = "tests.fakes"
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
 DATA = ROOT / "data"
 SIZES = {"train": 400, "dev": 150, "test": 150}
 
@@ -43,7 +48,7 @@ def small_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fake_root(small_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model registry whose only version (v0001, current) is trained on `small_data` with the hashing encoder."""
     out = tmp_path_factory.mktemp("models") / "backend-engineer"
-    train(TrainConfig(data_dir=small_data, out=out, encoder=HASHING_ENCODER))
+    train_and_publish(TrainConfig(data_dir=small_data, encoder=HASHING_ENCODER), out)
     return out
 
 
@@ -78,7 +83,7 @@ def fresh_rows() -> list[dict]:
 @pytest.fixture(scope="session")
 def router(fake_model):
     """The fake model, loaded once (test modules may define their own `router`)."""
-    from router.inference import load_router
+    from router import load_router
 
     return load_router(fake_model)
 

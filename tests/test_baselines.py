@@ -3,7 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from router.baselines import (
+from router.evaluation.baselines import (
     f1_threshold,
     keyword_baseline,
     keyword_terms,
@@ -12,8 +12,8 @@ from router.baselines import (
     tfidf_baseline,
     zero_shot_baseline,
 )
-from router.data import Example, load_examples
-from router.spec import parse_agent
+from router.dataset.examples import Example, load_examples
+from router.dataset.agent import parse_agent
 
 AGENT = Path(__file__).resolve().parent.parent / "data" / "agents" / "backend-engineer.md"
 

@@ -2,8 +2,10 @@ import json
 
 import pytest
 
-from router.data import data_hash, load_examples, parse_file, parse_record, resolve_data, to_record
+from router.dataset.examples import data_hash, load_examples, parse_file, parse_record, resolve_data, to_record
 from router.errors import DataError
+
+IDS = ("api", "database", "auth", "infrastructure", "performance", "testing_cicd", "business_logic")
 
 
 @pytest.mark.parametrize(
@@ -24,7 +26,13 @@ from router.errors import DataError
 )
 def test_bad_records(obj, message):
     with pytest.raises(DataError, match=message):
-        parse_record(obj)
+        parse_record(obj, IDS)
+
+
+def test_without_an_agent_any_criterion_id_is_accepted():
+    assert parse_record({"text": "a", "label": 1, "criteria": ["apis"]}).criteria == ("apis",)
+    with pytest.raises(DataError, match="unknown criterion"):
+        parse_record({"text": "a", "label": 1, "criteria": [" "]})
 
 
 def test_unknown_fields_are_kept():

@@ -3,10 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from router.data import load_examples, parse_record
-from router.datacheck import check, is_hard, length_bucket
-from router.similarity import near_duplicate_groups
-from router.splits import make_splits
+import shutil
+
+from router.dataset.check import check, is_hard, length_bucket
+from router.dataset.examples import load_examples, parse_record
+from router.dataset.targets import load_targets
+from router.dataset.similarity import near_duplicate_groups
+from router.dataset.splits import make_splits
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIQUE = [
@@ -20,7 +23,8 @@ UNIQUE = [
 
 
 def write(folder: Path, name: str, rows: list[dict]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "agents").mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "data" / "agents" / "backend-engineer.md", folder / "agents")
     path = folder / name
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
@@ -75,9 +79,11 @@ def test_near_duplicate_share_over_five_percent(tmp_path):
 
 
 def test_hardness_and_length_rules():
-    assert is_hard(parse_record({"text": "customers get charged twice", "label": 1, "criteria": ["business_logic"]}))
-    assert not is_hard(parse_record({"text": "add an API endpoint", "label": 1, "criteria": ["api"]}))
-    assert is_hard(parse_record({"text": "React page calls the API twice", "label": 0}))
+    keywords = load_targets(ROOT / "data").surface_keywords
+    hard = {"text": "customers get charged twice", "label": 1, "criteria": ["business_logic"]}
+    assert is_hard(parse_record(hard), keywords)
+    assert not is_hard(parse_record({"text": "add an API endpoint", "label": 1, "criteria": ["api"]}), keywords)
+    assert is_hard(parse_record({"text": "React page calls the API twice", "label": 0}), keywords)
     assert length_bucket("one two three") == "<=6" and length_bucket("w " * 60) == ">=60"
 
 

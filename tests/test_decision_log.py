@@ -4,9 +4,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from router.decision_log import DecisionLog
+from router.decision_log.sqlite import DecisionLog
 from router.errors import DataError
-from router.inference import load_router
+from router import load_router
 
 TEXTS = ["Add an index on orders.customer_id", "Center the logo in the navbar", "customers get charged twice"]
 
@@ -29,7 +29,7 @@ def test_logged_decisions_carry_their_id(fake_model, tmp_path):
     assert set(found) == {one.decision_id, *(d.decision_id for d in batch)}
     assert len({found[d.decision_id][1] for d in batch}) == 1  # one transaction, one time
     assert [found[d.decision_id][2] for d in batch] == TEXTS
-    assert found[one.decision_id][5] == router.metadata["model_version"]
+    assert found[one.decision_id][5] == router.metadata.model_version
     with sqlite3.connect(log) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     logged = DecisionLog(log).get(one.decision_id)

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from router import encoders
-from router.embedding import SentenceEmbedder
-from router.encoders import HASHING_ENCODER, HashingEncoder
+from router.encoders import catalog as encoders
+from router.encoders.embedder import SentenceEmbedder
+from tests.fakes import HASHING_ENCODER, HashingEncoder
 from router.errors import DataError
 
 TEXTS = ["Add cursor pagination to GET /orders", "Center the logo in the navbar", "why is login slow"]
@@ -25,7 +25,9 @@ class SpyEncoder(HashingEncoder):
 @pytest.fixture
 def spy(monkeypatch):
     encoder = SpyEncoder()
-    monkeypatch.setitem(encoders._LOADED, "spy-encoder", encoder)
+    monkeypatch.setitem(encoders._REGISTERED, "spy-encoder", lambda: encoder)
+    for key in [k for k in encoders._LOADED if "spy-encoder" in k]:
+        monkeypatch.delitem(encoders._LOADED, key)
     return encoder
 
 
@@ -33,7 +35,9 @@ def test_clone_and_get_params_round_trip():
     emb = SentenceEmbedder(HASHING_ENCODER, batch_size=8, cache_dir="/tmp/x")
     copy = clone(emb)
     assert (
-        copy.get_params() == emb.get_params() == {"model_name": HASHING_ENCODER, "batch_size": 8, "cache_dir": "/tmp/x"}
+        copy.get_params()
+        == emb.get_params()
+        == {"model_name": HASHING_ENCODER, "batch_size": 8, "cache_dir": "/tmp/x", "runtime": "fp32"}
     )
     assert copy.set_params(batch_size=4).batch_size == 4
 
@@ -78,7 +82,7 @@ def test_cache_embeds_only_new_texts(tmp_path, spy):
 def test_cache_is_keyed_by_encoder(tmp_path, spy, monkeypatch):
     SentenceEmbedder("spy-encoder", cache_dir=str(tmp_path)).transform(TEXTS)
     other = SpyEncoder()
-    monkeypatch.setitem(encoders._LOADED, "other-encoder", other)
+    monkeypatch.setitem(encoders._REGISTERED, "other-encoder", lambda: other)
     SentenceEmbedder("other-encoder", cache_dir=str(tmp_path)).transform(TEXTS)
     assert sorted(other.seen) == sorted(TEXTS)
 

@@ -3,7 +3,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from router.cli import app
+from router.cli.app import app
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from router.errors import DataError
-from router.inference import load_router
+from router import load_router
 
 HEAVY = ("sklearn", "torch", "sentence_transformers", "scipy", "skops")
 TEXTS = ["Add cursor pagination to GET /orders", "Center the logo in the navbar", "customers get charged twice"]
@@ -53,15 +53,15 @@ def test_unknown_backend_is_refused(fake_model, monkeypatch):
 
 @pytest.mark.real
 def test_onnx_and_torch_give_the_same_decisions():
-    from router.data import load_examples
+    from router.dataset.examples import load_examples
 
     texts = [
         *[ex.text for ex in load_examples(Path(__file__).resolve().parent.parent / "data" / "test.jsonl")][:120],
         "slow query " * 400,
     ]
     onnx, torch = load_router(backend="onnx"), load_router(backend="torch")
-    assert type(onnx.embedder.encoder).__name__ == "OnnxEncoder"
-    np.testing.assert_allclose(onnx.embedder.transform(texts), torch.embedder.transform(texts), atol=1e-5)
+    assert type(onnx.model.encoder).__name__ == "OnnxEncoder"
+    np.testing.assert_allclose(onnx.embed(texts), torch.embed(texts), atol=1e-5)
     a, b = onnx.route_batch(texts), torch.route_batch(texts)
     assert [(d.delegate, d.uncertain) for d in a] == [(d.delegate, d.uncertain) for d in b]
     assert [[c for c, _, _ in d.criteria] for d in a] == [[c for c, _, _ in d.criteria] for d in b]
@@ -69,7 +69,7 @@ def test_onnx_and_torch_give_the_same_decisions():
 
 @pytest.mark.real
 def test_cold_cli_uses_onnx_without_torch():
-    code = "from router.inference import load_router\nr = load_router(backend='auto')\nr.route('add an index')"
+    code = "from router import load_router\nr = load_router(backend='auto')\nr.route('add an index')"
     assert loaded_heavy_modules(code) == []
     out = subprocess.run(
         [str(Path(sys.executable).with_name("router")), "route", "Add JWT auth to the orders API"],

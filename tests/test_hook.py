@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from router.cli import app
-from router.hook import PROMPT_CHARS, additional_context, claude, hook_output, read_prompt
+from router.cli.app import app
+from router.serving.hook import PROMPT_CHARS, additional_context, claude, hook_output, read_prompt
 from tests.events import user_prompt_submit as event
 
 ROOT = Path(__file__).resolve().parent.parent

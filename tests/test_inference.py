@@ -2,9 +2,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from router import inference
+from router.artifacts import loader as inference
 from router.errors import DataError
-from router.inference import Decision, load_router
+from router import Decision, load_router
 
 TEXTS = [
     "Add cursor pagination to GET /orders and an index on created_at",
@@ -20,7 +20,7 @@ def router(fake_model):
 
 
 def test_decision_fields_are_consistent(router):
-    low, high = router.band
+    low, high = router.band.low, router.band.high
     for d in router.route_batch(TEXTS):
         assert isinstance(d, Decision)
         assert d.agent == "backend-engineer"
@@ -31,7 +31,7 @@ def test_decision_fields_are_consistent(router):
         scores = [s for _, _, s in d.criteria]
         assert scores == sorted(scores, reverse=True)
         assert d.to_dict()["criteria"] == [{"id": i, "title": t, "score": s} for i, t, s in d.criteria]
-        assert d.model_version == router.metadata["model_version"]
+        assert d.model_version == router.metadata.model_version
 
 
 def same(a: list[Decision], b: list[Decision]) -> bool:

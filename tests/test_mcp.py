@@ -6,9 +6,9 @@ import pytest
 from mcp import Client, StdioServerParameters
 from typer.testing import CliRunner
 
-from router.cli import app
-from router.inference import load_router
-from router.mcp_server import create_server
+from router.cli.app import app
+from router import load_router
+from router.serving.mcp import create_server
 
 TEXT = "Add rate limiting to the public REST API"
 

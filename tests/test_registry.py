@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from router import registry
+from router.artifacts import registry
 from router.errors import ModelNotFoundError, RegistryError
-from router.inference import load_router
-from router.train import TrainConfig, train
+from router import load_router
+from router.training.config import TrainConfig
+from router.training.publish import train_and_publish
 
 TEXTS = [
     "Add cursor pagination to GET /orders and an index on created_at",
@@ -96,7 +97,7 @@ def test_bad_versions_and_roots(fake_registry, fake_model, tmp_path):
         load_router(fake_registry)
     plain = Path(shutil.copytree(fake_model, tmp_path / "plain"))
     with pytest.raises(RegistryError, match="plain model folder"):
-        train(TrainConfig(data_dir=tmp_path, out=plain, encoder="router-hashing-256"))
+        train_and_publish(TrainConfig(data_dir=tmp_path, encoder="router-hashing-256"), plain)
 
 
 def test_stale_staging_of_dead_writers_is_removed(fake_registry):
@@ -111,21 +112,21 @@ def test_stale_staging_of_dead_writers_is_removed(fake_registry):
 
 def test_reload_swaps_in_the_promoted_version(fake_registry, fake_model):
     router = load_router(fake_registry)
-    embedder = router.embedder
+    encoder = router.model.encoder
     assert router.reload() is False
     v2 = add_version(fake_registry, fake_model, threshold=0.05)
     assert router.reload() is False  # published, not promoted
     registry.promote(fake_registry, v2)
     assert router.reload() is True
     assert router.path.name == "v0002" and router.threshold == 0.05
-    assert router.embedder is embedder  # same encoder: kept
+    assert router.model.encoder is encoder  # same encoder: kept
     assert [d.to_dict() for d in router.route_batch(TEXTS)] == decisions(fake_registry)
 
 
 def test_reload_while_routing_gives_whole_decisions(fake_registry, fake_model):
     v2 = add_version(fake_registry, fake_model, threshold=0.05)
     router = load_router(fake_registry)
-    versions = {load_router(fake_registry).metadata["model_version"], f"{router.metadata['model_version']}-t"}
+    versions = {load_router(fake_registry).metadata.model_version, f"{router.metadata.model_version}-t"}
     stop = threading.Event()
     seen = []
 
@@ -151,7 +152,7 @@ def test_reload_while_routing_gives_whole_decisions(fake_registry, fake_model):
 def test_server_reload_endpoint_serves_the_promoted_version(fake_registry, fake_model):
     from fastapi.testclient import TestClient
 
-    from router.server import create_app
+    from router.serving.http import create_app
 
     with TestClient(create_app(fake_registry)) as client:
         first = client.post("/v1/reload").json()

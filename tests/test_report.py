@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from router.data import load_examples
-from router.evaluate import evaluate
-from router.inference import load_router
-from router.report import FIGURES, ReportConfig, collect, write_report
+from router.dataset.examples import load_examples
+from router.evaluation.scoring import evaluate
+from router import load_router
+from router.evaluation.report import FIGURES, ReportConfig, collect, write_report
 
 SECTIONS = [
     "Headline: the model against the baselines",
@@ -197,7 +197,7 @@ def test_html_renders_in_headless_chromium(report, tmp_path):
 
 
 def test_verdicts_say_where_the_model_is_not_ahead():
-    from router.report import verdicts
+    from router.evaluation.report import verdicts
 
     model = {"name": "Router", "f1": 0.8, "precision": 0.8, "recall": 0.8, "roc_auc": 0.9, "latency_ms": 10.0}
     lead = {"delta": 0.1, "low": -0.01, "high": 0.2}

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from router import registry
-from router.data import Example
+from router.artifacts import registry
+from router.dataset.examples import Example
 from router.errors import DataError
-from router.feedback import import_labels
-from router.inference import load_router
-from router.retrain import RetrainConfig, gate_rows, is_held_back, retrain, sort_new_labels
+from router.loop.feedback import import_labels
+from router import load_router
+from router.loop.retrain import RetrainConfig, gate_rows, is_held_back, retrain, sort_new_labels
 
 TEXTS = [
     "Add cursor pagination to GET /orders and an index on created_at",
@@ -34,7 +34,7 @@ def write_labels(path: Path, rows: list[dict], flip: bool = False) -> Path:
 
 
 def config(root: Path, data: Path, tmp_path: Path, **kw) -> RetrainConfig:
-    return RetrainConfig(model=root, data_dir=data, cache_dir=str(tmp_path / "cache"), onnx=False, **kw)
+    return RetrainConfig(model=root, data_dir=data, cache_dir=str(tmp_path / "cache"), **kw)
 
 
 def test_held_back_slice_is_deterministic_and_about_the_share():

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from router.cli import app as cli
-from router.hook import additional_context, claude
-from router.server import bind_problem, create_app
+from router.cli.app import app as cli
+from router.serving.hook import additional_context, claude
+from router.serving.http import bind_problem, create_app
 from tests.events import user_prompt_submit as event
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,7 +50,7 @@ def test_model_and_health(client, router):
     info = client.get("/v1/model").json()
     assert set(info) == {"agent", "model_version", "threshold", "abstain_band", "criteria", "encoder"}
     assert info["agent"] == "backend-engineer"
-    assert info["threshold"] == router.metadata["threshold"]
+    assert info["threshold"] == router.metadata.threshold
     assert [c["id"] for c in info["criteria"]][:3] == ["api", "database", "auth"]
 
 

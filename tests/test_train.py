@@ -4,11 +4,13 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from router.encoders import HASHING_ENCODER
+from tests.fakes import HASHING_ENCODER
 from router.errors import TrainingError
-from router.metrics import abstain_band, binary_metrics
-from router.spec import CRITERIA
-from router.train import TrainConfig, train, tune_threshold
+from router.evaluation.metrics import binary_metrics
+from router.training.threshold import abstain_band
+from router.training.config import TrainConfig
+from router.training.publish import train_and_publish
+from router.training.threshold import tune_threshold
 
 
 def test_metadata_records_everything(fake_model):
@@ -28,7 +30,7 @@ def test_metadata_records_everything(fake_model):
     ]:
         assert key in meta
     assert meta["encoder"]["name"] == HASHING_ENCODER and meta["encoder"]["dimension"] == 256
-    assert [c["id"] for c in meta["criteria"]] == list(CRITERIA)
+    assert [c["id"] for c in meta["criteria"]] == ["api", "database", "auth", "infrastructure", "performance", "testing_cicd", "business_logic"]
     assert meta["training_data"]["counts"]["train"]["n"] == 400
     assert {c["classifier"] for c in meta["metrics"]["cv"]["candidates"]} == {"LogisticRegression", "SVC"}
     band = meta["abstain_band"]
@@ -44,10 +46,10 @@ def test_model_ranks_better_than_chance(fake_model):
 
 
 def test_training_is_seeded(small_data, tmp_path, fake_model):
-    meta = train(TrainConfig(data_dir=small_data, out=tmp_path / "again", encoder=HASHING_ENCODER))
+    meta = train_and_publish(TrainConfig(data_dir=small_data, encoder=HASHING_ENCODER), tmp_path / "again")
     first = json.loads((fake_model / "metadata.json").read_text())
-    assert meta["metrics"] == first["metrics"]
-    assert meta["threshold"] == first["threshold"]
+    assert json.loads(json.dumps(meta.metrics)) == first["metrics"]
+    assert meta.threshold == first["threshold"]
 
 
 class FixedProba(ClassifierMixin, BaseEstimator):
@@ -76,17 +78,12 @@ def test_threshold_tuning_with_min_precision():
 
 
 def test_min_precision_and_eval_files(small_data, tmp_path):
-    meta = train(
-        TrainConfig(
-            data_dir=small_data,
-            out=tmp_path / "precise",
-            encoder=HASHING_ENCODER,
-            min_precision=0.6,
-            eval_files=(small_data / "test.jsonl",),
-        )
+    config = TrainConfig(
+        data_dir=small_data, encoder=HASHING_ENCODER, min_precision=0.6, eval_files=(small_data / "test.jsonl",)
     )
-    assert meta["metrics"]["dev"]["precision"] >= 0.6 and meta["min_precision"] == 0.6
-    assert meta["metrics"][str(small_data / "test.jsonl")]["n"] == 150
+    meta = train_and_publish(config, tmp_path / "precise")
+    assert meta.metric("dev", "precision") >= 0.6 and meta.min_precision == 0.6
+    assert meta.metrics[str(small_data / "test.jsonl")]["n"] == 150
 
 
 def test_binary_metrics_by_hand():

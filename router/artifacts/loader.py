@@ -1,0 +1,99 @@
+"""Load a model folder or registry into a `Router`; the default router behind `route` and `route_batch`."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from router.artifacts.heads_file import load_heads
+from router.artifacts.locations import default_model_path
+from router.artifacts.model_folder import CRITERIA_FILE, HEADS_FILE, MODEL_FILE, read_metadata
+from router.artifacts.registry import resolve
+from router.artifacts.skops_io import load_skops
+from router.core.decision import Decision
+from router.core.heads import CriteriaHead, DelegateHead
+from router.core.router import LoadedModel, Reloader, Router
+from router.decision_log.backends import open_log
+from router.encoders.catalog import RUNTIMES, get_encoder
+from router.errors import DataError
+from router.settings import ENV_BACKEND, ENV_LOG
+
+
+def load_model_heads(folder: Path) -> tuple[DelegateHead, CriteriaHead]:
+    """A model folder's heads: from `heads.npz` (numpy only) when present, else from the skops files."""
+    if (folder / HEADS_FILE).is_file():
+        return load_heads(folder / HEADS_FILE)
+    model = load_skops(folder / MODEL_FILE)
+    delegate = DelegateHead.from_estimator(model.named_steps["clf"].estimator_)
+    return delegate, CriteriaHead.from_estimator(load_skops(folder / CRITERIA_FILE))
+
+
+def load_model(folder: Path, runtime: str, previous: LoadedModel | None = None) -> LoadedModel:
+    """One model folder, loaded: its metadata, heads and encoder (kept from `previous` when the same)."""
+    metadata = read_metadata(folder)
+    delegate, criteria = load_model_heads(folder)
+    enc = metadata.encoder
+    if previous is not None and previous.metadata.encoder == enc:
+        encoder = previous.encoder
+    else:
+        encoder = get_encoder(enc.name, runtime, enc.id, enc.runtime)
+    return LoadedModel(encoder, delegate, criteria, metadata, folder)
+
+
+def reloader(source: Path, runtime: str) -> Reloader:
+    """Re-read `source` (a registry's `current`): the version to use now, or None when unchanged."""
+
+    def reload(current: LoadedModel) -> LoadedModel | None:
+        folder = resolve(source)
+        if folder == current.path and read_metadata(folder) == current.metadata:
+            return None
+        return load_model(folder, runtime, current)
+
+    return reload
+
+
+def load_router(path: str | Path | None = None, backend: str | None = None, log: str | Path | None = None) -> Router:
+    """Load a model (default: the default model): a registry root's current version, or a model folder.
+
+    `backend` picks the encoder runtime: "auto" (default, or `ROUTER_BACKEND`) uses the ONNX export,
+    making it on first use; "onnx" the same; "torch" never uses ONNX. The heads come from `heads.npz`
+    (numpy only) when present, else from the skops files. `log` (default: `ROUTER_DECISION_LOG`) is a
+    decision log every decision is written to.
+    """
+    source = Path(path) if path is not None else default_model_path()
+    runtime = backend or os.environ.get(ENV_BACKEND, "auto")
+    if runtime not in RUNTIMES:
+        raise DataError(f"unknown backend {runtime!r}; expected one of {', '.join(RUNTIMES)}")
+    model = load_model(resolve(source), runtime)
+    if log is None or str(log) == "":
+        log = os.environ.get(ENV_LOG) or None
+    sink = open_log(log) if log is not None else None
+    return Router(model, source=source, reloader=reloader(source, runtime), log=sink)
+
+
+_LOCK = threading.Lock()
+_DEFAULT: dict[Path, Router] = {}
+
+
+def default_router() -> Router:
+    """The default model, loaded once per process (thread-safe)."""
+    path = default_model_path()
+    router = _DEFAULT.get(path)
+    if router is None:
+        with _LOCK:
+            router = _DEFAULT.get(path)
+            if router is None:
+                router = _DEFAULT[path] = load_router(path)
+    return router
+
+
+def route(text: str) -> Decision:
+    """Decide for one text with the default model."""
+    return default_router().route(text)
+
+
+def route_batch(texts: Sequence[str]) -> list[Decision]:
+    """Decide for many texts with the default model."""
+    return default_router().route_batch(texts)

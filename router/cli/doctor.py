@@ -1,0 +1,103 @@
+"""`router doctor`: which model and encoder runtime will be used and why, where things are, and versions."""
+
+from __future__ import annotations
+
+import os
+import platform
+from importlib import metadata as pkg
+from typing import Any
+
+from router.cli.options import JsonOption, ModelOption
+from router.cli.output import emit, print_table, wants_json
+from router.errors import RouterError
+from router.settings import ENV_BACKEND, ENV_LOG, cache_root, checkout, default_registry, user_home, version
+
+LIBRARIES = ("numpy", "onnxruntime", "tokenizers", "scikit-learn", "skops", "sentence-transformers", "torch")
+
+
+def runtime_report(name: str, key: str, variant: str) -> dict[str, Any]:
+    """The encoder runtime `route()` will use for this encoder, and why."""
+    from router.encoders.catalog import choose_runtime, onnx_available, registered, torch_available
+    from router.encoders.onnx import export_exists, onnx_folder
+
+    wanted = os.environ.get(ENV_BACKEND, "auto")
+    chosen = choose_runtime(name, wanted, key, variant)
+    folder = onnx_folder(key)
+    if chosen == "registered":
+        why = f"{name!r} is an encoder registered by a plugin"
+    elif chosen == "onnx" and export_exists(key, variant):
+        why = f"the ONNX export ({variant}) is cached: torch-free routing"
+    elif chosen == "onnx":
+        why = "no ONNX export yet: the first call makes it (needs torch once, one line on stderr), later calls are fast"
+    elif wanted == "torch":
+        why = f"{ENV_BACKEND}=torch"
+    else:
+        why = "onnxruntime or tokenizers is missing" if not onnx_available() else "no export and no torch to make one"
+    return {
+        "requested": wanted,
+        "runtime": chosen,
+        "why": why,
+        "onnx_export": str(folder),
+        "onnx_export_exists": export_exists(key, variant),
+        "onnxruntime": onnx_available(),
+        "torch": torch_available() and not registered(name),
+    }
+
+
+def diagnose(model: Any = None) -> dict[str, Any]:
+    """Everything `doctor` reports, JSON-ready."""
+    from router.artifacts.locations import default_model
+    from router.artifacts.model_folder import read_metadata
+    from router.artifacts.registry import resolve
+
+    location = default_model()
+    source, reason = (model, "--model") if model is not None else (location.path, location.reason)
+    report: dict[str, Any] = {
+        "router": version(),
+        "python": platform.python_version(),
+        "checkout": None if checkout() is None else str(checkout()),
+        "model": {"path": str(source), "why": reason},
+        "train_publishes_to": str(default_registry()),
+        "user_home": str(user_home()),
+        "cache": {"root": str(cache_root()), "embeddings": str(cache_root() / "embeddings")},
+        "decision_log": os.environ.get(ENV_LOG) or None,
+        "libraries": {},
+    }
+    for name in LIBRARIES:
+        try:
+            report["libraries"][name] = pkg.version(name)
+        except pkg.PackageNotFoundError:
+            report["libraries"][name] = None
+    try:
+        folder = resolve(source)
+        meta = read_metadata(folder)
+        report["model"].update(folder=str(folder), version=meta.version, model_version=meta.model_version, agent=meta.agent)
+        enc = meta.encoder
+        report["encoder"] = {"name": enc.name, "id": enc.id, "trained_on": enc.runtime}
+        report["encoder"].update(runtime_report(enc.name, enc.id, enc.runtime))
+    except RouterError as err:
+        report["model"]["error"] = str(err)
+    return report
+
+
+def doctor(model: ModelOption = None, json_out: JsonOption = False) -> None:
+    """Print which model and encoder runtime will be used and why, where the model and caches are, and versions."""
+    report = diagnose(model)
+    if wants_json(json_out):
+        emit(report)
+        return
+    m, enc = report["model"], report.get("encoder", {})
+    rows = [
+        ["router", report["router"]],
+        ["model", f"{m['path']} ({m['why']})"],
+        ["model version", f"{m.get('version')} {m.get('model_version', '')}" if "error" not in m else m["error"]],
+        ["encoder", f"{enc.get('name')} trained on {enc.get('trained_on')}" if enc else "-"],
+        ["runtime", f"{enc.get('runtime')}: {enc.get('why')}" if enc else "-"],
+        ["ONNX export", enc.get("onnx_export", "-")],
+        ["train publishes to", report["train_publishes_to"]],
+        ["cache", report["cache"]["root"]],
+        ["decision log", report["decision_log"] or "off"],
+        ["python", report["python"]],
+        *[[name, v or "not installed"] for name, v in report["libraries"].items()],
+    ]
+    print_table("router doctor", ["what", "value"], rows)

@@ -1,0 +1,23 @@
+"""Options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from router.settings import ENV_LOG
+
+ModelOption = Annotated[
+    Path | None,
+    typer.Option("--model", help="Model folder or registry root (default: ROUTER_MODEL, else the default model)."),
+]
+DataDirOption = Annotated[Path, typer.Option("--data-dir", help="Data folder: train/dev/test.jsonl and agents/.")]
+LogOption = Annotated[
+    Path | None,
+    typer.Option("--log", envvar=ENV_LOG, help="Decision log (SQLite file; default ROUTER_DECISION_LOG)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON even on a terminal.")]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not cache embeddings.")]
+NoOnnxOption = Annotated[bool, typer.Option("--no-onnx", help="Skip the ONNX export of the encoder.")]

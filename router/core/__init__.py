@@ -1,0 +1,1 @@
+"""Decisions from embeddings: `Decision`, `ModelMetadata`, the numpy heads and `Router` (numpy only)."""

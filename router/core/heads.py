@@ -1,0 +1,114 @@
+"""The fitted heads' arithmetic in plain numpy: same probabilities, none of scikit-learn's overhead.
+
+Computed in float64; scikit-learn keeps float32 models in float32, so the two agree to about 1e-7.
+
+`DelegateHead` reproduces `CalibratedClassifierCV(ensemble=False, method="sigmoid")` over a
+`LogisticRegression` or an RBF `SVC`; `CriteriaHead` reproduces a one-vs-rest `LogisticRegression`.
+Both are built from the fitted scikit-learn estimators and can be stored as plain arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+
+def _expit(z: np.ndarray) -> np.ndarray:
+    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * z)))
+
+
+@dataclass(frozen=True, eq=False)
+class DelegateHead:
+    """Calibrated probability of the positive class from embeddings."""
+
+    kind: str  # "linear" or "rbf"
+    weights: np.ndarray  # linear: (d,); rbf: support vectors (m, d)
+    dual: np.ndarray  # rbf: dual coefficients (m,); linear: empty
+    intercept: float
+    gamma: float
+    a: float
+    b: float
+
+    @cached_property
+    def norms(self) -> np.ndarray:
+        """Squared norms of the support vectors."""
+        return np.asarray((self.weights * self.weights).sum(1))
+
+    def decision(self, X: np.ndarray) -> np.ndarray:
+        """The underlying classifier's decision function."""
+        X = np.asarray(X, dtype=np.float64)
+        if self.kind == "linear":
+            return np.asarray(X @ self.weights + self.intercept)
+        # einsum, not BLAS: OpenBLAS threads fighting torch's OpenMP threads doubled route() time.
+        sq = (X * X).sum(1)[:, None] + self.norms[None, :] - 2.0 * np.einsum("nd,md->nm", X, self.weights)
+        return np.asarray(np.exp(-self.gamma * np.maximum(sq, 0.0)) @ self.dual + self.intercept)
+
+    def proba(self, X: np.ndarray) -> np.ndarray:
+        """Calibrated P(delegate) per row."""
+        return _expit(-(self.a * self.decision(X) + self.b))
+
+    @classmethod
+    def from_estimator(cls, calibrated: Any) -> DelegateHead:
+        """Extract the arithmetic of a fitted `CalibratedClassifierCV(ensemble=False)`."""
+        (inner,) = calibrated.calibrated_classifiers_
+        (sigmoid,) = inner.calibrators
+        est = inner.estimator
+        name = type(est).__name__
+        if name == "LogisticRegression":
+            return cls(
+                "linear",
+                est.coef_.ravel().astype(np.float64),
+                np.zeros(0),
+                float(est.intercept_[0]),
+                0.0,
+                float(sigmoid.a_),
+                float(sigmoid.b_),
+            )
+        if name == "SVC" and est.kernel == "rbf":
+            return cls(
+                "rbf",
+                np.asarray(est.support_vectors_, dtype=np.float64),
+                est.dual_coef_.ravel().astype(np.float64),
+                float(est.intercept_[0]),
+                float(est._gamma),
+                float(sigmoid.a_),
+                float(sigmoid.b_),
+            )
+        raise TypeError(f"no numpy head for {name}")
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Plain arrays for an `.npz` file."""
+        return {
+            "kind": np.array(self.kind),
+            "weights": self.weights,
+            "dual": self.dual,
+            "scalars": np.array([self.intercept, self.gamma, self.a, self.b]),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Any) -> DelegateHead:
+        """Rebuild from `to_arrays()` output."""
+        intercept, gamma, a, b = (float(v) for v in arrays["scalars"])
+        return cls(str(arrays["kind"]), arrays["weights"], arrays["dual"], intercept, gamma, a, b)
+
+
+@dataclass(frozen=True)
+class CriteriaHead:
+    """Independent sigmoid score per criterion (one-vs-rest logistic regression)."""
+
+    coef: np.ndarray  # (k, d)
+    intercept: np.ndarray  # (k,)
+
+    def proba(self, X: np.ndarray) -> np.ndarray:
+        """Score per row and criterion, shape (n, k)."""
+        return _expit(np.asarray(X, dtype=np.float64) @ self.coef.T + self.intercept)
+
+    @classmethod
+    def from_estimator(cls, ovr: Any) -> CriteriaHead:
+        """Extract the arithmetic of a fitted `OneVsRestClassifier(LogisticRegression)`."""
+        coef = np.vstack([e.coef_.ravel() for e in ovr.estimators_]).astype(np.float64)
+        return cls(coef, np.array([float(e.intercept_[0]) for e in ovr.estimators_]))
+

@@ -1,0 +1,1 @@
+"""The decision log: every routed decision as a row, for review, feedback and retraining."""

@@ -1,0 +1,182 @@
+"""Opt-in decision log: every routed decision as a row of an SQLite database in WAL mode.
+
+Logging never fails a route: an SQLite or OS error is reported once (a `RuntimeWarning`) and the
+decision is returned without a `decision_id`. One connection per thread; a batch is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from router.core.decision import Decision
+from router.core.metadata import ModelMetadata
+from router.errors import DataError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+    decision_id TEXT PRIMARY KEY,
+    time TEXT NOT NULL,
+    text TEXT NOT NULL,
+    probability REAL NOT NULL,
+    threshold REAL NOT NULL,
+    delegate INTEGER NOT NULL,
+    uncertain INTEGER NOT NULL,
+    criteria TEXT NOT NULL,
+    model_version TEXT NOT NULL,
+    registry_version TEXT
+)
+"""
+INSERT = "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+COLUMNS = (
+    "decision_id",
+    "time",
+    "text",
+    "probability",
+    "threshold",
+    "delegate",
+    "uncertain",
+    "criteria",
+    "model_version",
+    "registry_version",
+)
+
+
+@dataclass(frozen=True)
+class LoggedDecision:
+    """One row of the decision log."""
+
+    decision_id: str
+    time: str
+    text: str
+    probability: float
+    threshold: float
+    delegate: bool
+    uncertain: bool
+    criteria: list[dict[str, Any]]
+    model_version: str
+    registry_version: str | None
+
+    @property
+    def criterion_ids(self) -> list[str]:
+        """The ids of the criteria the model matched."""
+        return [c["id"] for c in self.criteria]
+
+
+class DecisionLog:
+    """Write decisions to an SQLite file (created on first use); read them back for feedback and review."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._warned = False
+        self._warn_lock = threading.Lock()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=10.0)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute(SCHEMA)
+            except sqlite3.Error:
+                conn.close()
+                raise
+            self._local.conn = conn
+        return conn
+
+    def record(self, texts: Sequence[str], decisions: Sequence[Decision], metadata: ModelMetadata) -> list[str] | None:
+        """Write one row per decision in one transaction; their ids, or None if logging failed."""
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
+        ids = [uuid.uuid4().hex for _ in decisions]
+        version = metadata.version
+        rows = [
+            (
+                i,
+                now,
+                text,
+                d.probability,
+                d.threshold,
+                int(d.delegate),
+                int(d.uncertain),
+                json.dumps([{"id": c, "title": t, "score": s} for c, t, s in d.criteria]),
+                d.model_version,
+                version,
+            )
+            for i, text, d in zip(ids, texts, decisions)
+        ]
+        try:
+            conn = self._connect()
+            with conn:
+                conn.executemany(INSERT, rows)
+        except (sqlite3.Error, OSError) as err:
+            self._drop()
+            self._warn(err)
+            return None
+        return ids
+
+    def _drop(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            conn.close()
+
+    def _warn(self, err: Exception) -> None:
+        with self._warn_lock:
+            if self._warned:
+                return
+            self._warned = True
+        warnings.warn(
+            f"decision log {self.path} unavailable ({err}); decisions are returned without a decision_id",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+
+    def _reader(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise DataError(f"{self.path}: no decision log here")
+        try:
+            return self._connect()
+        except (sqlite3.Error, OSError) as err:
+            raise DataError(f"{self.path}: cannot open the decision log ({err})") from None
+
+    def get(self, decision_id: str) -> LoggedDecision:
+        """The logged decision with this id; `DataError` if there is none."""
+        row = self._reader().execute("SELECT * FROM decisions WHERE decision_id = ?", (decision_id,)).fetchone()
+        if row is None:
+            raise DataError(f"{self.path}: no decision {decision_id!r}")
+        return _row(row)
+
+    def all(self) -> Iterator[LoggedDecision]:
+        """Every logged decision, oldest first."""
+        try:
+            rows = self._reader().execute("SELECT * FROM decisions ORDER BY time, rowid").fetchall()
+        except sqlite3.Error as err:
+            raise DataError(f"{self.path}: cannot read the decision log ({err})") from None
+        return (_row(r) for r in rows)
+
+
+def _row(row: tuple[Any, ...]) -> LoggedDecision:
+    d = dict(zip(COLUMNS, row))
+    return LoggedDecision(
+        decision_id=d["decision_id"],
+        time=d["time"],
+        text=d["text"],
+        probability=float(d["probability"]),
+        threshold=float(d["threshold"]),
+        delegate=bool(d["delegate"]),
+        uncertain=bool(d["uncertain"]),
+        criteria=json.loads(d["criteria"]),
+        model_version=d["model_version"],
+        registry_version=d["registry_version"],
+    )

@@ -1,0 +1,1 @@
+"""Texts to embeddings: sentence-transformers, its ONNX export, the embedding cache, `SentenceEmbedder`."""

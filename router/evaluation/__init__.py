@@ -1,0 +1,1 @@
+"""Measuring a model: metrics, intervals, baselines, slices, figures, reports and model comparison."""

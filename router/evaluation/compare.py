@@ -1,0 +1,77 @@
+"""Two models on the same requests: metric deltas with paired bootstrap intervals and McNemar's test."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from router.core.router import Router
+from router.dataset.examples import Example
+from router.evaluation.metrics import binary_metrics
+from router.evaluation.render import METRIC_LABELS, fmt
+from router.evaluation.scoring import probabilities
+from router.evaluation.stats import N_BOOT, SEED, mcnemar, paired_bootstrap
+
+
+def compare(
+    a: Router, b: Router, examples: list[Example], data_name: str, n_boot: int = N_BOOT, seed: int = SEED
+) -> dict[str, Any]:
+    """Metrics of A and B, deltas B - A with 95% paired intervals, and McNemar's exact test."""
+    y = np.array([ex.label for ex in examples])
+    runs = []
+    for router in (a, b):
+        p = probabilities(router, examples)
+        runs.append((router, p, (p >= router.threshold).astype(int)))
+    (ra, pa, da), (rb, pb, db) = runs
+    return {
+        "data": {"name": data_name, "n": len(examples), "positives": int(y.sum())},
+        "a": {
+            "path": str(ra.path),
+            "model_version": ra.metadata.model_version,
+            **binary_metrics(y, pa, ra.threshold),
+        },
+        "b": {
+            "path": str(rb.path),
+            "model_version": rb.metadata.model_version,
+            **binary_metrics(y, pb, rb.threshold),
+        },
+        "deltas": paired_bootstrap(y, (pa, da), (pb, db), n_boot, seed),
+        "mcnemar": mcnemar(y, da, db),
+        "bootstrap": {"n": n_boot, "seed": seed, "level": 0.95, "method": "percentile"},
+    }
+
+
+def compare_markdown(result: dict[str, Any]) -> str:
+    """The comparison as a short Markdown page."""
+    a, b, d, mc = result["a"], result["b"], result["deltas"], result["mcnemar"]
+    lines = [
+        "# Model comparison",
+        "",
+        f"A = {a['model_version']} ({a['path']}), B = {b['model_version']} ({b['path']}), "
+        f"on {result['data']['name']} ({result['data']['n']} requests, {result['data']['positives']} positives).",
+        "",
+        "| metric | A | B | B - A | 95% CI of B - A |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for key, label in METRIC_LABELS.items():
+        row = d[key]
+        ci = "-" if row["low"] is None else f"[{row['low']:+.3f}, {row['high']:+.3f}]"
+        delta = "-" if row["delta"] is None else f"{row['delta']:+.3f}"
+        lines.append(f"| {label} | {fmt(row['a'])} | {fmt(row['b'])} | {delta} | {ci} |")
+    lines += [
+        "",
+        f"McNemar's exact test on the paired decisions: {mc['a_only']} requests only A gets right, "
+        f"{mc['b_only']} only B gets right, p = {mc['p_value']:.3g}.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write_compare(result: dict[str, Any], folder: Path) -> None:
+    """Write `compare.json` and `compare.md` into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "compare.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (folder / "compare.md").write_text(compare_markdown(result), encoding="utf-8")

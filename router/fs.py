@@ -1,0 +1,98 @@
+"""Safe file writes: atomic replacement, advisory locks, and locked, fsync'd appends.
+
+Standard library only; every layer that writes a file goes through here.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+def write_text_atomic(path: Path, text: str, mode: int | None = None) -> None:
+    """Write a whole file through a temporary file, fsync and a rename (`mode`: its permissions)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def jsonl(rows: Iterable[Mapping[str, Any]]) -> str:
+    """Rows as JSONL text (UTF-8 kept as is)."""
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+
+def write_jsonl_atomic(path: Path, rows: Iterable[Mapping[str, Any]], mode: int | None = None) -> None:
+    """Write rows as a JSONL file, atomically."""
+    write_text_atomic(path, jsonl(rows), mode)
+
+
+@contextmanager
+def locked(folder: Path, name: str = ".lock") -> Iterator[None]:
+    """Hold an exclusive `flock` on `folder/name` (created if missing) for the block."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / name).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def append_jsonl(path: Path, rows: Iterable[Mapping[str, Any]], mode: int = 0o600) -> None:
+    """Append rows to a JSONL file in one write under an exclusive lock, flushed and fsync'd.
+
+    A file created here gets `mode`. A torn last line left by a killed writer stays on its own line.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = jsonl(rows)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, mode)
+    with os.fdopen(fd, "a+b") as out:
+        fcntl.flock(out, fcntl.LOCK_EX)
+        try:
+            size = out.seek(0, os.SEEK_END)
+            if size:
+                out.seek(size - 1)
+                if out.read(1) != b"\n":
+                    text = "\n" + text
+            out.write(text.encode("utf-8"))
+            out.flush()
+            os.fsync(out.fileno())
+        finally:
+            fcntl.flock(out, fcntl.LOCK_UN)
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a directory's entries (after a rename into it)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(folder: Path) -> None:
+    """Flush every file below a folder, then the folder."""
+    for path in Path(folder).rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+    fsync_dir(folder)

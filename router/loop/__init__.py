@@ -1,0 +1,1 @@
+"""Learning from feedback: labels appended to the data, the review queue, and gated retraining."""

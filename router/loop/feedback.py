@@ -1,0 +1,218 @@
+"""New labels: feedback on logged decisions and imported label files, appended to `data/feedback/`.
+
+Labels are validated against the data contract and appended (never rewritten) to
+`data/feedback/feedback.jsonl` or `imported.jsonl`: one locked write, flushed and fsync'd. A text
+whose normalised form is already labeled the other way anywhere under the data folder is a
+`LabelConflictError` and is not written; the same label again is a duplicate and is skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from router.core.texts import normalise
+from router.dataset.agent import find_agent
+from router.dataset.examples import Example, parse_file, parse_record
+from router.dataset.targets import load_targets
+from router.decision_log.backends import open_log
+from router.errors import DataError, LabelConflictError, RouterError
+from router.fs import append_jsonl, locked
+from router.settings import DATA_DIR, ENV_LOG
+
+FEEDBACK_DIR = "feedback"
+FEEDBACK_FILE = "feedback.jsonl"
+IMPORT_FILE = "imported.jsonl"
+LOCK_FILE = ".lock"
+DECISION_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class Label:
+    """One label already in the data: its value and where it is."""
+
+    label: int
+    where: str
+
+
+class LabelIndex:
+    """Every labeled text under a data folder (train/dev/test and feedback), by normalised text."""
+
+    def __init__(self, labels: dict[str, Label] | None = None) -> None:
+        self.labels = labels or {}
+
+    @classmethod
+    def load(cls, data_dir: Path) -> LabelIndex:
+        """Read every JSONL file under `data_dir` (bad lines are `router data check`'s business)."""
+        labels: dict[str, Label] = {}
+        for path in sorted(Path(data_dir).rglob("*.jsonl")):
+            parsed = parse_file(path)
+            for line, ex in zip(parsed.lines, parsed.examples):
+                labels.setdefault(normalise(ex.text), Label(ex.label, f"{path}:{line}"))
+        return cls(labels)
+
+    def __contains__(self, text: str) -> bool:
+        return normalise(text) in self.labels
+
+    def check(self, example: Example) -> Label | None:
+        """The existing label of the same text (a duplicate), None if new; raises on a conflict."""
+        found = self.labels.get(normalise(example.text))
+        if found is not None and found.label != example.label:
+            raise LabelConflictError(
+                f"conflicting label: {example.text[:60]!r} is labeled {found.label} at {found.where}, "
+                f"not {example.label}; resolve it there"
+            )
+        return found
+
+    def add(self, example: Example, where: str) -> None:
+        """Record a label just accepted."""
+        self.labels.setdefault(normalise(example.text), Label(example.label, where))
+
+
+@dataclass
+class LabelResult:
+    """What happened to a batch of new labels."""
+
+    path: Path
+    added: list[Example] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)  # notes, "where: duplicate of ..."
+    errors: list[tuple[str, RouterError]] = field(default_factory=list)  # (where, error)
+
+    def summary(self) -> dict[str, Any]:
+        """Counts, JSON-ready."""
+        return {
+            "file": str(self.path),
+            "added": len(self.added),
+            "duplicates": len(self.duplicates),
+            "errors": len(self.errors),
+        }
+
+
+def label_id(text: str) -> str:
+    """The id a new label gets: unique per normalised text (which the guard keeps unique)."""
+    return "fb-" + hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()[:12]
+
+
+def criteria_ids(data_dir: Path) -> Collection[str] | None:
+    """The criterion ids of the data folder's agent (None when it has no single agent file)."""
+    spec = find_agent(Path(data_dir), load_targets(Path(data_dir)))
+    return spec.ids if spec is not None else None
+
+
+def add_labels(data_dir: Path, filename: str, records: Sequence[tuple[str, Any]]) -> LabelResult:
+    """Validate `(where, object)` records and append the new ones to `data_dir/feedback/filename`.
+
+    The conflict check and the append happen under one lock, so concurrent writers can neither lose a
+    line nor both add the same text with different labels.
+    """
+    folder = Path(data_dir) / FEEDBACK_DIR
+    result = LabelResult(folder / filename)
+    ids = criteria_ids(Path(data_dir))
+    with locked(folder, LOCK_FILE):
+        index = LabelIndex.load(Path(data_dir))
+        rows = []
+        for where, obj in records:
+            try:
+                example = parse_record(obj, ids)
+                found = index.check(example)
+            except RouterError as err:
+                result.errors.append((where, err))
+                continue
+            if found is not None:
+                result.duplicates.append(f"{where}: already labeled {found.label} at {found.where}; skipped")
+                continue
+            record = {"id": label_id(example.text), **{k: v for k, v in obj.items() if k != "id"}}
+            if obj.get("id") is not None and obj["id"] != record["id"]:
+                record["source_id"] = obj["id"]
+            index.add(example, where)
+            rows.append(record)
+            result.added.append(example)
+        if rows:
+            append_jsonl(result.path, rows)
+    return result
+
+
+def record_feedback(
+    target: str,
+    label: int,
+    criteria: Sequence[str] = (),
+    *,
+    log: str | Path | None = None,
+    data_dir: str | Path = DATA_DIR,
+) -> LabelResult:
+    """Label a logged decision (`target` a 32-hex decision id) or a text; append it to feedback.jsonl.
+
+    A decision id is looked up in `log` (default `ROUTER_DECISION_LOG`). For label 1 without
+    `criteria`, the criteria the model matched are used. Raises `LabelConflictError` on a conflict,
+    `DataError` on a bad label; a duplicate is reported in the result and not written.
+    """
+    record: dict[str, Any] = {}
+    text = target
+    if DECISION_ID.match(target):
+        log = log if log is not None else os.environ.get(ENV_LOG) or None
+        if log is None:
+            raise DataError(f"a decision id needs the decision log: pass --log or set {ENV_LOG}")
+        decision = open_log(log).get(target)
+        text = decision.text
+        if label == 1 and not criteria:
+            criteria = decision.criterion_ids
+        record = {"decision_id": decision.decision_id, "model_version": decision.model_version}
+    obj = {
+        "text": text,
+        "label": label,
+        "criteria": list(criteria),
+        "source": "feedback",
+        **record,
+        "labeled_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    result = add_labels(Path(data_dir), FEEDBACK_FILE, [("feedback", obj)])
+    if result.errors:
+        raise result.errors[0][1]
+    return result
+
+
+def import_labels(path: str | Path, data_dir: str | Path = DATA_DIR) -> LabelResult:
+    """Append the labels of a JSONL file (the data schema) to imported.jsonl; bad lines are reported.
+
+    Every line is checked; the valid new ones are written even when others fail.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise DataError(f"{path}: cannot read ({err})") from None
+    records: list[tuple[str, Any]] = []
+    bad: list[tuple[str, RouterError]] = []
+    for number, line in enumerate(lines, 1):
+        where = f"{path}:{number}"
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as err:
+            bad.append((where, DataError(f"invalid JSON ({err.msg})")))
+            continue
+        if isinstance(obj, dict):
+            obj = {**obj, "source": obj.get("source") or "import"}
+        records.append((where, obj))
+    result = add_labels(Path(data_dir), IMPORT_FILE, records)
+    result.errors = sorted([*bad, *result.errors], key=lambda e: int(e[0].rsplit(":", 1)[1]))
+    return result
+
+
+def load_feedback(data_dir: str | Path) -> list[Example]:
+    """Every label under `data_dir/feedback/`, in file and line order; a bad line raises `DataError`."""
+    examples: list[Example] = []
+    for path in sorted((Path(data_dir) / FEEDBACK_DIR).glob("*.jsonl")):
+        parsed = parse_file(path)
+        if parsed.problems:
+            raise DataError(parsed.problems[0])
+        examples += parsed.examples
+    return examples

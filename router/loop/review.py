@@ -1,0 +1,46 @@
+"""The review queue: logged decisions most worth a label, uncertain ones first, then near the threshold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from router.core.texts import normalise
+from router.decision_log.backends import open_log
+from router.decision_log.sqlite import LoggedDecision
+from router.fs import write_jsonl_atomic
+from router.loop.feedback import LabelIndex
+from router.settings import DATA_DIR
+
+
+def review_queue(
+    log: str | Path, data_dir: str | Path = DATA_DIR, limit: int | None = None
+) -> list[LoggedDecision]:
+    """Logged decisions whose text has no label yet, one per text (its latest), most worth a label first.
+
+    Order: uncertain decisions first, then by distance of the probability from the threshold.
+    """
+    labeled = LabelIndex.load(Path(data_dir))
+    latest: dict[str, LoggedDecision] = {}
+    for decision in open_log(log).all():
+        if decision.text not in labeled:
+            latest[normalise(decision.text)] = decision
+    queue = sorted(latest.values(), key=lambda d: (not d.uncertain, abs(d.probability - d.threshold), d.time))
+    return queue[:limit] if limit is not None else queue
+
+
+def queue_record(decision: LoggedDecision) -> dict[str, Any]:
+    """One exported queue line."""
+    return {
+        "decision_id": decision.decision_id,
+        "text": decision.text,
+        "probability": decision.probability,
+        "delegate": decision.delegate,
+        "uncertain": decision.uncertain,
+        "criteria": decision.criterion_ids,
+    }
+
+
+def export_queue(queue: list[LoggedDecision], path: Path) -> None:
+    """Write the queue as JSONL for an outside labeling tool (atomically)."""
+    write_jsonl_atomic(path, [queue_record(d) for d in queue], mode=0o600)

@@ -1,0 +1,179 @@
+"""`router serve`: routing decisions over HTTP (FastAPI), including Claude Code's `http` hook.
+
+Endpoints: `POST /v1/route`, `GET /v1/model`, `POST /v1/hooks/claude/user-prompt-submit`, `GET /healthz`;
+the OpenAPI document is at `/openapi.json`. Errors are JSON `{"detail": ...}`: 401 without the bearer
+token (when one is set), 413 for a body or text over the limits, 422 for an invalid request, 503 while
+no model can be loaded (`/healthz` still answers).
+"""
+
+import ipaddress
+import sys
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Security
+from fastapi.security import HTTPBearer
+
+from router.artifacts.loader import load_router
+from router.core.router import Router
+from router.errors import DataError, RouterError
+from router.serving.guard import Guard
+from router.serving.hook import EVENT, hook_output
+from router.serving.schemas import (
+    DecisionOut,
+    DecisionsOut,
+    Health,
+    HookAnswer,
+    ModelInfo,
+    RouteRequest,
+    UserPromptSubmitEvent,
+)
+from router.settings import version
+
+MAX_TEXTS = 256
+MAX_CHARS = 20_000
+MAX_BODY = 1_000_000
+
+
+class ModelHolder:
+    """Loads the model once, on first use or at start-up; a missing model is a 503, retried next time."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = path
+        self._router: Router | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether a model is loaded."""
+        return self._router is not None
+
+    def get(self) -> Router:
+        """The loaded model; `HTTPException(503)` when it cannot be loaded."""
+        if self._router is None:
+            with self._lock:
+                if self._router is None:
+                    try:
+                        self._router = load_router(self.path)
+                    except RouterError as err:
+                        raise HTTPException(503, f"model unavailable: {err}") from None
+        return self._router
+
+
+def create_app(
+    model_path: str | Path | None = None,
+    token: str | None = None,
+    max_texts: int = MAX_TEXTS,
+    max_chars: int = MAX_CHARS,
+    max_body: int = MAX_BODY,
+    preload: bool = False,
+) -> FastAPI:
+    """The HTTP app for one model folder (default: `ROUTER_MODEL` or the shipped model).
+
+    With `token`, every `/v1/*` request needs `Authorization: Bearer <token>`. With `preload`, the model
+    loads at start-up (a failure is reported on stderr and routes answer 503 until it loads).
+    """
+    model = ModelHolder(model_path)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if preload:
+            try:
+                model.get()
+            except HTTPException as err:
+                print(f"router serve: {err.detail}", file=sys.stderr)
+        yield
+
+    # Documents the bearer scheme in OpenAPI; `Guard` enforces it before the body is read.
+    security = [Security(HTTPBearer(auto_error=False))] if token else []
+    app = FastAPI(
+        title="router",
+        summary="Should this request go to the backend-engineer agent?",
+        version=version(),
+        lifespan=lifespan,
+    )
+    app.add_middleware(Guard, token=token or None, max_body=max_body)
+
+    def check_size(texts: list[str]) -> None:
+        if len(texts) > max_texts:
+            raise HTTPException(413, f"{len(texts)} texts, over the limit of {max_texts}")
+        for i, text in enumerate(texts):
+            if len(text) > max_chars:
+                raise HTTPException(413, f"text {i} has {len(text)} characters, over the limit of {max_chars}")
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> Health:
+        """Liveness; answers even when no model is loaded."""
+        return Health(status="ok", model_loaded=model.loaded)
+
+    @app.get("/v1/model", tags=["route"], dependencies=security)
+    def model_info(router: Annotated[Router, Depends(model.get)]) -> ModelInfo:
+        """The served model: agent, version, threshold, abstain band, criteria, encoder."""
+        return ModelInfo.of(router.metadata)
+
+    @app.post("/v1/reload", tags=["route"], dependencies=security)
+    def reload(router: Annotated[Router, Depends(model.get)]) -> ModelInfo:
+        """Pick up a promotion or rollback in the registry (`Router.reload`); answers the model now served."""
+        try:
+            router.reload()
+        except RouterError as err:
+            raise HTTPException(503, f"reload failed, still serving the old model: {err}") from None
+        return ModelInfo.of(router.metadata)
+
+    @app.post("/v1/route", tags=["route"], dependencies=security)
+    def route(request: RouteRequest, router: Annotated[Router, Depends(model.get)]) -> DecisionOut | DecisionsOut:
+        """Route `text` (answers one decision) or `texts` (answers `{"decisions": [...]}`)."""
+        texts = [request.text] if request.text is not None else request.texts or []
+        check_size(texts)
+        try:
+            decisions = [d.to_dict() for d in router.route_batch(texts)] if texts else []
+        except DataError as err:
+            raise HTTPException(422, str(err)) from None
+        if request.text is not None:
+            return DecisionOut.model_validate(decisions[0])
+        return DecisionsOut.model_validate({"decisions": decisions})
+
+    @app.post(
+        "/v1/hooks/claude/user-prompt-submit",
+        tags=["hooks"],
+        dependencies=security,
+        response_model_exclude_none=True,
+    )
+    def claude_user_prompt_submit(
+        event: UserPromptSubmitEvent, router: Annotated[Router, Depends(model.get)]
+    ) -> HookAnswer:
+        """Claude Code `http` hook for UserPromptSubmit: `additionalContext` when the prompt fits the agent.
+
+        A prompt longer than the text limit is cut to it (the encoder reads far less), and a blank
+        prompt answers `{}`, so a hook never fails on the prompt's size or content.
+        """
+        if event.hook_event_name != EVENT:
+            raise HTTPException(422, f"expected a {EVENT} event, got {event.hook_event_name!r}")
+        if not event.prompt.strip():
+            return HookAnswer.model_validate({})
+        return HookAnswer.model_validate(hook_output(router.route(event.prompt[:max_chars]).to_dict()))
+
+    return app
+
+
+def bind_problem(host: str, token: str | None) -> str | None:
+    """Why serving on `host` is refused (no token off loopback), or None."""
+    if token:
+        return None
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        return None
+    return f"binding {host} needs a bearer token: set ROUTER_TOKEN (or bind 127.0.0.1)"
+
+
+def serve(host: str, port: int, model_path: str | Path | None, token: str | None) -> None:
+    """Run the app with uvicorn until interrupted; the model loads at start-up."""
+    import uvicorn
+
+    uvicorn.run(create_app(model_path, token=token, preload=True), host=host, port=port)
