@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from router.cli.options import DataDirOption, ModelOption, NoCacheOption
-from router.cli.output import emit, fail
+from router.cli.options import DataDirOption, JsonOption, ModelOption, NoCacheOption
+from router.cli.output import emit, fail, print_table, wants_json
 from router.errors import RouterError
-from router.settings import DATA_DIR
+from router.settings import DATA_DIR, DEFAULT_ENCODER
 
 
 def eval_(
@@ -28,8 +28,18 @@ def eval_(
         typer.Option("--compare", help="Compare two model folders on the same data (deltas, McNemar)."),
     ] = None,
     no_cache: NoCacheOption = False,
+    transfer: Annotated[
+        bool, typer.Option("--transfer", help="The transfer proxy: hold out whole kinds, writing passes, the voice.")
+    ] = False,
+    classifier: Annotated[str, typer.Option(help="With --transfer: svm-rbf, logreg or svm-rbf-balanced.")] = "svm-rbf",
+    encoder: Annotated[str, typer.Option(help="With --transfer: encoder name or path.")] = DEFAULT_ENCODER,
+    encoder_runtime: Annotated[str, typer.Option("--encoder-runtime", help="With --transfer: fp32 or onnx-int8.")] = "fp32",
+    json_out: JsonOption = False,
 ) -> None:
-    """Print metrics as JSON; with --report-dir also write the full report, with --compare compare two models."""
+    """Print metrics as JSON; --report-dir writes the full report, --compare compares two models, --transfer the proxy."""
+    if transfer:
+        run_transfer(data_dir, classifier, encoder, encoder_runtime, no_cache, json_out)
+        return
     from router.artifacts.loader import load_router
     from router.dataset.examples import load_examples, resolve_data
     from router.evaluation.scoring import evaluate
@@ -60,3 +70,40 @@ def eval_(
     except OSError as err:
         fail(f"cannot write the report: {err}")
     emit(result)
+
+
+def run_transfer(data_dir: Path, classifier: str, encoder: str, runtime: str, no_cache: bool, json_out: bool) -> None:
+    """Score one classifier on the transfer proxy over every split of DATA_DIR."""
+    from router.dataset.agent import parse_agent
+    from router.dataset.examples import SPLITS, load_examples, resolve_data
+    from router.encoders.embedder import SentenceEmbedder
+    from router.settings import default_agent_file, embedding_cache_dir
+    from router.training.transfer import CLASSIFIERS, transfer_proxy
+
+    if classifier not in CLASSIFIERS:
+        raise typer.BadParameter(f"choose one of {', '.join(CLASSIFIERS)}", param_hint="--classifier")
+    try:
+        ids = parse_agent(default_agent_file(data_dir)).ids
+        examples = [ex for name in SPLITS for ex in load_examples(resolve_data(name, data_dir), ids)]
+        cache = None if no_cache else str(embedding_cache_dir())
+        X = SentenceEmbedder(encoder, cache_dir=cache, runtime=runtime).transform([ex.text for ex in examples])
+        result = transfer_proxy(examples, X, CLASSIFIERS[classifier](0))
+    except RouterError as err:
+        fail(err)
+    result["candidate"] = {"classifier": classifier, "encoder": encoder, "encoder_runtime": runtime}
+    if wants_json(json_out):
+        emit(result)
+        return
+    rows = []
+    for scheme in ("kinds", "passes", "voice"):
+        r = result[scheme]
+        ci = r["roc_auc"]
+        rows.append([scheme, r["groups"], r["n"], f"{ci['value']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}]",
+                     r["pr_auc"], r["best_threshold"]["f1"]])
+    worst = ", ".join(f"{g['group']} {g['accuracy']:.2f}" for g in result["kinds"]["worst_groups"][:5])
+    print_table(
+        f"transfer proxy: {classifier} on {encoder} ({runtime})",
+        ["held out", "groups", "n", "ROC-AUC [95% CI]", "PR-AUC", "best-threshold F1"],
+        rows,
+        [f"mean ROC-AUC {result['mean_roc_auc']:.3f}; hardest held-out kinds: {worst}"],
+    )

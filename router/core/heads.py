@@ -9,6 +9,8 @@ Both are built from the fitted scikit-learn estimators and can be stored as plai
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -95,20 +97,73 @@ class DelegateHead:
         return cls(str(arrays["kind"]), arrays["weights"], arrays["dual"], intercept, gamma, a, b)
 
 
-@dataclass(frozen=True)
+#: scikit-learn's default token pattern: words of two or more word characters.
+TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+@dataclass(frozen=True, eq=False)
+class Lexicon:
+    """TF-IDF of a text over a fixed vocabulary (lowercase words, sublinear tf, idf, L2 norm), as scikit-learn."""
+
+    vocabulary: np.ndarray  # (v,) str, the column of each term
+    idf: np.ndarray  # (v,)
+    weight: float  # how much the TF-IDF block counts next to the embedding
+
+    @cached_property
+    def columns(self) -> dict[str, int]:
+        """Term -> column."""
+        return {str(term): i for i, term in enumerate(self.vocabulary.tolist())}
+
+    def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The non-zero columns of one text's weighted TF-IDF row, and their values."""
+        counts: dict[int, int] = {}
+        for term in TOKEN.findall(text.lower()):
+            col = self.columns.get(term)
+            if col is not None:
+                counts[col] = counts.get(col, 0) + 1
+        cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self.idf[cols]
+        norm = np.linalg.norm(values)
+        return cols, values * (self.weight / norm) if norm else values
+
+    def scores(self, texts: Sequence[str], coef: np.ndarray) -> np.ndarray:
+        """`TF-IDF(texts) @ coef.T` without building the dense matrix: (n, k)."""
+        out = np.zeros((len(texts), coef.shape[0]), dtype=np.float64)
+        for i, text in enumerate(texts):
+            cols, values = self.row(text)
+            if cols.size:
+                out[i] = coef[:, cols] @ values
+        return out
+
+
+@dataclass(frozen=True, eq=False)
 class CriteriaHead:
-    """Independent sigmoid score per criterion (one-vs-rest logistic regression)."""
+    """Independent sigmoid score per criterion: one-vs-rest logistic regression on the embedding and,
+    when the model has a lexicon, on the text's TF-IDF too."""
 
-    coef: np.ndarray  # (k, d)
+    coef: np.ndarray  # (k, d): the embedding's weights
     intercept: np.ndarray  # (k,)
+    lexicon: Lexicon | None = None
+    lexical_coef: np.ndarray | None = None  # (k, v)
 
-    def proba(self, X: np.ndarray) -> np.ndarray:
+    def proba(self, X: np.ndarray, texts: Sequence[str] = ()) -> np.ndarray:
         """Score per row and criterion, shape (n, k)."""
-        return _expit(np.asarray(X, dtype=np.float64) @ self.coef.T + self.intercept)
+        z = np.asarray(X, dtype=np.float64) @ self.coef.T + self.intercept
+        if self.lexicon is not None and self.lexical_coef is not None:
+            z = z + self.lexicon.scores(texts, self.lexical_coef)
+        return _expit(z)
 
     @classmethod
-    def from_estimator(cls, ovr: Any) -> CriteriaHead:
-        """Extract the arithmetic of a fitted `OneVsRestClassifier(LogisticRegression)`."""
+    def from_estimator(cls, model: Any) -> CriteriaHead:
+        """Extract the arithmetic of a fitted `OneVsRestClassifier(LogisticRegression)`, or of a criteria
+        model with a TF-IDF vectorizer (`vectorizer`, `weight`, `classifier` attributes)."""
+        ovr = getattr(model, "classifier", model)
         coef = np.vstack([e.coef_.ravel() for e in ovr.estimators_]).astype(np.float64)
-        return cls(coef, np.array([float(e.intercept_[0]) for e in ovr.estimators_]))
-
+        intercept = np.array([float(e.intercept_[0]) for e in ovr.estimators_])
+        vectorizer = getattr(model, "vectorizer", None)
+        if vectorizer is None:
+            return cls(coef, intercept)
+        vocabulary = np.array(vectorizer.get_feature_names_out(), dtype=str)
+        lexicon = Lexicon(vocabulary, np.asarray(vectorizer.idf_, dtype=np.float64), float(model.weight))
+        d = coef.shape[1] - len(vocabulary)
+        return cls(coef[:, :d], intercept, lexicon, coef[:, d:])

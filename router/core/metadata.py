@@ -33,6 +33,7 @@ _KNOWN = frozenset(
         "libraries",
         "created_at",
         "artifacts",
+        "criteria_cut",
     }
 )
 
@@ -81,6 +82,8 @@ class ModelMetadata:
     threshold: float
     band: Band
     version: str | None = None  # the registry version ("v0003"), set when published
+    #: A criterion is named when its score reaches this (the best one is named alone when none does).
+    criteria_cut: float = 0.5
     min_precision: float | None = None
     seed: int = 0
     training_hash: str = ""
@@ -129,6 +132,7 @@ class ModelMetadata:
             "classifier": dict(self.classifier),
             "threshold": self.threshold,
             "abstain_band": {"low": self.band.low, "high": self.band.high, "rule": self.band.rule},
+            "criteria_cut": self.criteria_cut,
             "min_precision": self.min_precision,
             "seed": self.seed,
             "training_data": training_data,
@@ -191,6 +195,7 @@ class ModelMetadata:
             threshold=threshold,
             band=band,
             version=version,
+            criteria_cut=check.probability(obj.get("criteria_cut", 0.5), "criteria_cut"),
             min_precision=None if min_precision is None else check.probability(min_precision, "min_precision"),
             seed=seed,
             training_hash=str(training.get("hash", "")),

@@ -21,10 +21,6 @@ from router.core.metadata import Band, ModelMetadata
 from router.core.texts import check_texts
 from router.errors import DataError
 
-#: A criterion is named when its one-vs-rest score reaches this.
-CRITERION_MIN_SCORE = 0.5
-
-
 @dataclass(frozen=True)
 class LoadedModel:
     """One model version as loaded: encoder, heads, metadata and the folder they came from."""
@@ -58,7 +54,7 @@ def decide(metadata: ModelMetadata, probability: float, scores: np.ndarray) -> D
     criteria: list[tuple[str, str, float]] = []
     if delegate:
         ranked = sorted(zip(metadata.criteria, scores), key=lambda cs: -cs[1])
-        criteria = [(c.id, c.title, round(float(s), 4)) for c, s in ranked if s >= CRITERION_MIN_SCORE]
+        criteria = [(c.id, c.title, round(float(s), 4)) for c, s in ranked if s >= metadata.criteria_cut]
         if not criteria:
             c, s = ranked[0]
             criteria = [(c.id, c.title, round(float(s), 4))]
@@ -137,7 +133,7 @@ class Router:
         model = self._model  # one version for the whole batch, even during a reload
         X = model.embed(items)
         proba = model.delegate.proba(X)
-        scores = model.criteria.proba(X)
+        scores = model.criteria.proba(X, items)
         decisions = [decide(model.metadata, float(p), s) for p, s in zip(proba, scores)]
         if self.log is not None:
             ids = self.log.record(items, decisions, model.metadata)

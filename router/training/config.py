@@ -21,4 +21,6 @@ class TrainConfig:
     min_precision: float | None = None
     min_band_accuracy: float = 0.8
     seed: int = 0
+    #: "auto" (logistic regression or RBF SVM, whichever has the better CV ROC-AUC), "logreg" or "svm-rbf".
+    classifier: str = "auto"
     eval_files: tuple[Path, ...] = ()

@@ -1,10 +1,18 @@
-"""The criteria head: which of the agent's criteria a delegated request matches (one-vs-rest, on positives)."""
+"""The criteria head: which of the agent's criteria a delegated request matches (one-vs-rest, on positives).
+
+Criteria are topical, so the head reads the words too: a TF-IDF of the text is joined to the embedding
+before a one-vs-rest logistic regression. `router.core.heads.CriteriaHead` repeats its arithmetic in numpy.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.base import BaseEstimator
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import MultiLabelBinarizer
@@ -13,26 +21,69 @@ from router.dataset.agent import AgentSpec
 from router.dataset.examples import Example
 from router.evaluation.metrics import rates
 
-#: A criterion is predicted when its score reaches this (the same cut `route()` uses).
-CRITERION_CUT = 0.5
+#: Candidate cuts: the one with the best micro F1 on dev positives is the model's `criteria_cut`.
+CUTS = tuple(np.round(np.arange(0.3, 0.61, 0.05), 2))
 
 
-def fit_criteria_head(X: np.ndarray, examples: list[Example], spec: AgentSpec, seed: int, C: float = 3.0) -> Any:
-    """One-vs-rest logistic regression over criterion ids, fitted on positives."""
+class CriteriaModel(BaseEstimator):
+    """One-vs-rest logistic regression over [embedding, weight x TF-IDF(text)]."""
+
+    def __init__(self, C: float = 10.0, weight: float = 1.0, min_df: int = 2, seed: int = 0) -> None:
+        self.C = C
+        self.weight = weight
+        self.min_df = min_df
+        self.seed = seed
+
+    def _features(self, X: np.ndarray, texts: Sequence[str]) -> Any:
+        return hstack([csr_matrix(np.asarray(X, dtype=np.float64)), self.weight * self.vectorizer.transform(texts)])
+
+    def fit(self, X: np.ndarray, texts: Sequence[str], Y: np.ndarray) -> CriteriaModel:
+        """Fit on embeddings, texts and a (n, k) indicator matrix of criteria."""
+        self.vectorizer = TfidfVectorizer(min_df=self.min_df, sublinear_tf=True).fit(texts)
+        lr = LogisticRegression(C=self.C, max_iter=3000, random_state=self.seed)
+        self.classifier = OneVsRestClassifier(lr).fit(self._features(X, texts).tocsr(), Y)
+        return self
+
+    def predict_proba(self, X: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        """Score per row and criterion, (n, k)."""
+        return np.asarray(self.classifier.predict_proba(self._features(X, texts).tocsr()))
+
+
+def fit_criteria_head(X: np.ndarray, examples: list[Example], spec: AgentSpec, seed: int) -> CriteriaModel:
+    """The criteria model, fitted on the positives."""
     positives = [i for i, ex in enumerate(examples) if ex.label == 1]
-    binarizer = MultiLabelBinarizer(classes=list(spec.ids))
-    Y = binarizer.fit_transform([examples[i].criteria for i in positives])
-    head = OneVsRestClassifier(LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=seed))
-    return head.fit(X[positives], Y)
+    Y = MultiLabelBinarizer(classes=list(spec.ids)).fit_transform([examples[i].criteria for i in positives])
+    return CriteriaModel(seed=seed).fit(X[positives], [examples[i].text for i in positives], Y)
 
 
-def criteria_metrics(head: Any, X: np.ndarray, examples: list[Example], spec: AgentSpec) -> dict[str, Any]:
-    """Per-criterion recall and micro precision/recall of the criteria head on positives."""
+def named(scores: np.ndarray, cut: float) -> np.ndarray:
+    """The criteria `route()` names: those at or above the cut, else the best one alone."""
+    return (scores >= cut) | (scores == scores.max(axis=1, keepdims=True))
+
+
+def criteria_metrics(
+    head: CriteriaModel, X: np.ndarray, examples: list[Example], spec: AgentSpec, cut: float
+) -> dict[str, Any]:
+    """Per-criterion recall and micro precision/recall of the named criteria on positives."""
     ids = list(spec.ids)
     pos = [i for i, ex in enumerate(examples) if ex.label == 1]
-    predicted = head.predict_proba(X[pos]) >= CRITERION_CUT
+    predicted = named(head.predict_proba(X[pos], [examples[i].text for i in pos]), cut)
     truth = MultiLabelBinarizer(classes=ids).fit_transform([examples[i].criteria for i in pos]) == 1
     tp = int((predicted & truth).sum())
-    precision, recall, _ = rates(tp, int(predicted.sum()) - tp, int(truth.sum()) - tp)
-    by_criterion = {cid: float(predicted[truth[:, j], j].mean()) if truth[:, j].any() else None for j, cid in enumerate(ids)}
-    return {"micro_precision": float(precision), "micro_recall": float(recall), "recall_by_criterion": by_criterion}
+    precision, recall, f1 = rates(tp, int(predicted.sum()) - tp, int(truth.sum()) - tp)
+    by_criterion = {
+        cid: float(predicted[truth[:, j], j].mean()) if truth[:, j].any() else None for j, cid in enumerate(ids)
+    }
+    return {
+        "cut": cut,
+        "micro_precision": float(precision),
+        "micro_recall": float(recall),
+        "micro_f1": float(f1),
+        "recall_by_criterion": by_criterion,
+    }
+
+
+def tune_cut(head: CriteriaModel, X: np.ndarray, examples: list[Example], spec: AgentSpec) -> float:
+    """The cut with the best micro F1 on these (dev) positives."""
+    scored = {cut: criteria_metrics(head, X, examples, spec, cut)["micro_f1"] for cut in CUTS}
+    return float(max(scored, key=lambda c: (scored[c], c)))

@@ -37,7 +37,9 @@ def describe(fitted: FittedModel, data: TrainingData, config: TrainConfig) -> Mo
     metrics: dict[str, Any] = {"cv": fitted.selection}
     for name in fitted.X:
         metrics[name] = binary_metrics(fitted.y[name], fitted.proba(name), fitted.threshold)
-    metrics["criteria_dev"] = criteria_metrics(fitted.criteria_head, fitted.X["dev"], data.splits["dev"], data.spec)
+    head, spec, cut = fitted.criteria_head, data.spec, fitted.criteria_cut
+    metrics["criteria_dev"] = criteria_metrics(head, fitted.X["dev"], data.splits["dev"], spec, cut)
+    metrics["criteria_test"] = criteria_metrics(head, fitted.X["test"], data.splits["test"], spec, cut)
     embedder = fitted.embedder
     return ModelMetadata(
         agent=data.spec.name,
@@ -50,6 +52,7 @@ def describe(fitted: FittedModel, data: TrainingData, config: TrainConfig) -> Mo
             fitted.band[1],
             f"rings of 0.05 around the threshold, widened while each ring's dev accuracy < {config.min_band_accuracy:.0%}",
         ),
+        criteria_cut=fitted.criteria_cut,
         min_precision=config.min_precision,
         seed=config.seed,
         training_hash=train_hash,

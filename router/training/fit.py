@@ -17,7 +17,7 @@ from router.dataset.examples import SPLITS, Example, load_examples, resolve_data
 from router.encoders.embedder import SentenceEmbedder
 from router.settings import default_agent_file
 from router.training.config import TrainConfig
-from router.training.criteria import fit_criteria_head
+from router.training.criteria import CriteriaModel, fit_criteria_head, tune_cut
 from router.training.progress import Steps
 from router.training.selection import select_classifier
 from router.training.threshold import abstain_band, tune_threshold
@@ -52,10 +52,11 @@ class FittedModel:
 
     pipeline: Pipeline  # SentenceEmbedder + the threshold-tuned calibrated classifier
     calibrated: CalibratedClassifierCV
-    criteria_head: Any  # OneVsRestClassifier(LogisticRegression)
+    criteria_head: CriteriaModel
     embedder: SentenceEmbedder
     threshold: float
     band: tuple[float, float]
+    criteria_cut: float
     selection: dict[str, Any]
     X: dict[str, np.ndarray]
     y: dict[str, np.ndarray]
@@ -73,7 +74,7 @@ def fit(config: TrainConfig, data: TrainingData) -> FittedModel:
         X = {name: steps.embed(embedder, [ex.text for ex in exs], name) for name, exs in labeled.items()}
         y = {name: np.array([ex.label for ex in exs]) for name, exs in labeled.items()}
         with steps.step("selecting classifier (5-fold CV)"):
-            best, selection = select_classifier(X["train"], y["train"], config.seed)
+            best, selection = select_classifier(X["train"], y["train"], config.seed, config.classifier)
         with steps.step("calibrating"):
             folds = StratifiedKFold(5, shuffle=True, random_state=config.seed)
             calibrated = CalibratedClassifierCV(best, method="sigmoid", cv=folds, ensemble=False)
@@ -85,6 +86,7 @@ def fit(config: TrainConfig, data: TrainingData) -> FittedModel:
             band = abstain_band(y["dev"], dev_proba, threshold, config.min_band_accuracy)
         with steps.step("fitting criteria head"):
             head = fit_criteria_head(X["train"], data.splits["train"], data.spec, config.seed)
+            cut = tune_cut(head, X["dev"], data.splits["dev"], data.spec)
     serving = SentenceEmbedder(config.encoder, runtime=config.encoder_runtime)
     pipeline = Pipeline([("embed", serving), ("clf", tuned)])
-    return FittedModel(pipeline, calibrated, head, embedder, threshold, band, selection, X, y)
+    return FittedModel(pipeline, calibrated, head, embedder, threshold, band, cut, selection, X, y)

@@ -11,24 +11,30 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
+from router.errors import TrainingError
+
 C_GRID = [0.1, 0.3, 1.0, 3.0, 10.0, 30.0]
 SVM_C_GRID = [1.0, 3.0, 10.0]
+CLASSIFIERS = ("auto", "logreg", "svm-rbf")
 
 
-def candidate_grid(seed: int) -> list[dict[str, Any]]:
-    """Classifiers compared by cross-validation: logistic regression and an RBF SVM."""
-    return [
-        {"clf": [LogisticRegression(max_iter=2000, random_state=seed)], "clf__C": C_GRID},
-        {"clf": [SVC(kernel="rbf", random_state=seed)], "clf__C": SVM_C_GRID},
-    ]
+def candidate_grid(seed: int, classifier: str = "auto") -> list[dict[str, Any]]:
+    """Classifiers compared by cross-validation: logistic regression and an RBF SVM (or one of them)."""
+    if classifier not in CLASSIFIERS:
+        raise TrainingError(f"unknown classifier {classifier!r}; choose one of {', '.join(CLASSIFIERS)}")
+    grid = {
+        "logreg": {"clf": [LogisticRegression(max_iter=2000, random_state=seed)], "clf__C": C_GRID},
+        "svm-rbf": {"clf": [SVC(kernel="rbf", random_state=seed)], "clf__C": SVM_C_GRID},
+    }
+    return list(grid.values()) if classifier == "auto" else [grid[classifier]]
 
 
-def select_classifier(X: np.ndarray, y: np.ndarray, seed: int) -> tuple[Any, dict[str, Any]]:
+def select_classifier(X: np.ndarray, y: np.ndarray, seed: int, classifier: str = "auto") -> tuple[Any, dict[str, Any]]:
     """Pick the classifier with the best cross-validated ROC-AUC on the training split."""
     cv = StratifiedKFold(5, shuffle=True, random_state=seed)
     search = GridSearchCV(
         Pipeline([("clf", LogisticRegression())]),
-        candidate_grid(seed),
+        candidate_grid(seed, classifier),
         scoring={"roc_auc": "roc_auc", "f1": "f1"},
         refit="roc_auc",
         cv=cv,

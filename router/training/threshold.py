@@ -32,7 +32,7 @@ def abstain_band(
     threshold: float,
     min_accuracy: float = 0.8,
     step: float = 0.05,
-    min_count: int = 5,
+    min_count: int = 10,
 ) -> tuple[float, float]:
     """The band around the threshold where decisions are locally less than `min_accuracy` right.
 

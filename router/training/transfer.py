@@ -1,0 +1,137 @@
+"""A transfer proxy that needs no real traffic: how a model meets kinds of request it never saw.
+
+The split test set rewards our data's style; real traffic brings whole kinds of request and ways of
+asking that training never saw. So the proxy holds out whole groups and scores the model on them:
+
+- `kinds`: grouped K-fold over the `kind` field (every request of a held-out kind is unseen);
+- `passes`: grouped K-fold over writing passes (the id prefix before the first `-`: one author's style);
+- `voice`: train without the scenario-voice requests ("We need…", "Our … keeps …"), test on them.
+
+Out-of-fold scores are pooled per scheme. Ranking metrics (ROC-AUC, PR-AUC) need no threshold; F1 is
+reported at the best pooled threshold (an upper bound, labelled so) and at the candidate's own dev-tuned
+threshold when given. The encoder learns nothing, so every text is embedded once (cached).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.model_selection import GroupKFold
+from sklearn.svm import SVC
+
+from router.dataset.examples import Example
+from router.dataset.voice import is_scenario_voice
+from router.evaluation.metrics import rates
+from router.evaluation.stats import bootstrap_ci
+
+SCHEMES = ("kinds", "passes", "voice")
+FOLDS = 5
+
+#: Classifiers the proxy compares, each on the embeddings (ranking only: calibration is monotone).
+CLASSIFIERS: dict[str, Callable[[int], Any]] = {
+    "svm-rbf": lambda seed: SVC(kernel="rbf", C=10.0, random_state=seed),
+    "logreg": lambda seed: LogisticRegression(C=3.0, max_iter=2000, random_state=seed),
+    "svm-rbf-balanced": lambda seed: SVC(kernel="rbf", C=10.0, class_weight="balanced", random_state=seed),
+}
+
+
+def writing_pass(example: Example) -> str:
+    """The writing pass of an example: its id's prefix ("wa-0012" -> "wa"), or its kind without an id."""
+    return example.id.split("-", 1)[0] if example.id else f"kind:{example.kind}"
+
+
+@dataclass(frozen=True)
+class SchemeResult:
+    """Pooled out-of-fold scores of one hold-out scheme."""
+
+    scheme: str
+    groups: int
+    y: np.ndarray
+    scores: np.ndarray
+    group_of: list[str]
+
+
+def _score(model: Any, X: np.ndarray) -> np.ndarray:
+    if hasattr(model, "decision_function"):
+        return np.asarray(model.decision_function(X), dtype=float)
+    return np.asarray(model.predict_proba(X)[:, 1], dtype=float)
+
+
+def run_scheme(
+    scheme: str, examples: list[Example], X: np.ndarray, classifier: Any, folds: int = FOLDS
+) -> SchemeResult:
+    """Fit on the held-in groups and score the held-out ones, for every fold of one scheme."""
+    y = np.array([ex.label for ex in examples])
+    scores = np.full(len(examples), np.nan)
+    if scheme == "voice":
+        voiced = np.array([is_scenario_voice(ex.text) for ex in examples])
+        model = clone(classifier).fit(X[~voiced], y[~voiced])
+        scores[voiced] = _score(model, X[voiced])
+        group_of = ["voice" if v else "plain" for v in voiced]
+        keep = voiced
+        n_groups = 1
+    else:
+        group_of = [ex.kind or "?" for ex in examples] if scheme == "kinds" else [writing_pass(ex) for ex in examples]
+        groups = np.array(group_of)
+        n_groups = len(set(group_of))
+        for held_in, held_out in GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups):
+            model = clone(classifier).fit(X[held_in], y[held_in])
+            scores[held_out] = _score(model, X[held_out])
+        keep = ~np.isnan(scores)
+    return SchemeResult(scheme, n_groups, y[keep], scores[keep], [g for g, k in zip(group_of, keep) if k])
+
+
+def best_threshold_f1(y: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    """Precision, recall and F1 at the score threshold with the best F1 (an upper bound on the proxy)."""
+    order = np.argsort(-scores)
+    ys = y[order]
+    tp = np.cumsum(ys)
+    fp = np.cumsum(1 - ys)
+    precision, recall, f1 = rates(tp, fp, ys.sum() - tp)
+    best = int(np.argmax(f1))
+    return {"precision": float(precision[best]), "recall": float(recall[best]), "f1": float(f1[best])}
+
+
+def summarise_scheme(result: SchemeResult, seed: int = 0) -> dict[str, Any]:
+    """ROC-AUC with its bootstrap interval, PR-AUC, best-threshold F1, and the worst held-out groups."""
+    y, s = result.y, result.scores
+    ci = bootstrap_ci(y, s, s >= np.median(s), seed=seed)["roc_auc"]
+    groups: dict[str, list[int]] = {}
+    for i, g in enumerate(result.group_of):
+        groups.setdefault(g, []).append(i)
+    cut = np.quantile(s, 1 - y.mean()) if len(y) else 0.0
+    worst = sorted(
+        ((g, float(((s[idx] >= cut) == (y[idx] == 1)).mean()), len(idx)) for g, idx in groups.items()),
+        key=lambda t: t[1],
+    )[:8]
+    return {
+        "scheme": result.scheme,
+        "groups": result.groups,
+        "n": len(y),
+        "positives": int(y.sum()),
+        "roc_auc": ci,
+        "pr_auc": float(average_precision_score(y, s)) if 0 < y.sum() < len(y) else None,
+        "best_threshold": best_threshold_f1(y, s),
+        "worst_groups": [{"group": g, "accuracy": a, "n": n} for g, a, n in worst],
+    }
+
+
+def transfer_proxy(
+    examples: list[Example], X: np.ndarray, classifier: Any, schemes: tuple[str, ...] = SCHEMES, seed: int = 0
+) -> dict[str, Any]:
+    """Every scheme's summary, and the mean ROC-AUC over the schemes (the headline number)."""
+    out = {name: summarise_scheme(run_scheme(name, examples, X, classifier), seed) for name in schemes}
+    aucs = [out[name]["roc_auc"]["value"] for name in schemes if out[name]["roc_auc"]["value"] is not None]
+    out["mean_roc_auc"] = float(np.mean(aucs)) if aucs else None
+    return out
+
+
+def roc_auc(y: np.ndarray, scores: np.ndarray) -> float | None:
+    """ROC-AUC, None with one class."""
+    return float(roc_auc_score(y, scores)) if 0 < y.sum() < len(y) else None
