@@ -15,8 +15,8 @@ from pathlib import Path
 
 from latency import interleaved  # same folder: run as `python benchmarks/decision_log.py`
 
-from router.data import load_examples
-from router.inference import load_router
+from router import load_router
+from router.dataset.examples import load_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "Add rate limiting to the public REST API and return 429 with a Retry-After header"

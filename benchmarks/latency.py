@@ -18,8 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from router.data import load_examples
-from router.inference import Router, load_router
+from router import Router, load_router
+from router.dataset.examples import load_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "Add rate limiting to the public REST API and return 429 with a Retry-After header"

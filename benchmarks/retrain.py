@@ -19,13 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from router.cache import EmbeddingCache
-from router.data import SPLITS, load_examples
-from router.embedding import SentenceEmbedder
-from router.encoders import DEFAULT_ENCODER, encoder_id
-from router.feedback import import_labels
-from router.inference import SHIPPED_MODEL
-from router.retrain import RetrainConfig, retrain
+from router.artifacts.locations import PACKAGED_MODEL as SHIPPED_MODEL
+from router.dataset.examples import SPLITS, load_examples
+from router.encoders.cache import EmbeddingCache
+from router.encoders.embedder import SentenceEmbedder
+from router.encoders.sentence_transformer import encoder_id
+from router.loop.feedback import import_labels
+from router.loop.retrain import RetrainConfig, retrain
+from router.settings import DEFAULT_ENCODER
 
 ROOT = Path(__file__).resolve().parent.parent
 

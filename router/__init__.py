@@ -1,4 +1,4 @@
-"""Proactive routing classifier: should a request go to the agent a model was trained for?
+"""Proactive routing classifier: should a request go to the agent a model was trained for.
 
 The public API. `SentenceEmbedder` (scikit-learn) is imported on first use, so `import router` and
 routing stay free of scikit-learn and torch.

@@ -3,6 +3,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from router.dataset.agent import parse_agent
+from router.dataset.examples import Example, load_examples
 from router.evaluation.baselines import (
     f1_threshold,
     keyword_baseline,
@@ -12,8 +14,6 @@ from router.evaluation.baselines import (
     tfidf_baseline,
     zero_shot_baseline,
 )
-from router.dataset.examples import Example, load_examples
-from router.dataset.agent import parse_agent
 
 AGENT = Path(__file__).resolve().parent.parent / "data" / "agents" / "backend-engineer.md"
 

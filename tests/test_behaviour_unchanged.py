@@ -27,7 +27,10 @@ def test_decisions_on_the_test_split_are_unchanged():
     np.testing.assert_allclose([d.probability for d in decisions], [g["probability"] for g in golden], atol=1e-6)
     for d, g in zip(decisions, golden):
         assert (d.delegate, d.uncertain, d.threshold, d.model_version) == (
-            g["delegate"], g["uncertain"], g["threshold"], g["model_version"],
+            g["delegate"],
+            g["uncertain"],
+            g["threshold"],
+            g["model_version"],
         )
         assert [c for c, _, _ in d.criteria] == [c["id"] for c in g["criteria"]]
         np.testing.assert_allclose([s for _, _, s in d.criteria], [c["score"] for c in g["criteria"]], atol=1e-4)

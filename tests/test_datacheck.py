@@ -1,15 +1,14 @@
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-import shutil
-
 from router.dataset.check import check, is_hard, length_bucket
 from router.dataset.examples import load_examples, parse_record
-from router.dataset.targets import load_targets
 from router.dataset.similarity import near_duplicate_groups
 from router.dataset.splits import make_splits
+from router.dataset.targets import load_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIQUE = [

@@ -4,9 +4,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from router import load_router
 from router.decision_log.sqlite import DecisionLog
 from router.errors import DataError
-from router import load_router
 
 TEXTS = ["Add an index on orders.customer_id", "Center the logo in the navbar", "customers get charged twice"]
 

@@ -4,8 +4,8 @@ from sklearn.base import clone
 
 from router.encoders import catalog as encoders
 from router.encoders.embedder import SentenceEmbedder
-from tests.fakes import HASHING_ENCODER, HashingEncoder
 from router.errors import DataError
+from tests.fakes import HASHING_ENCODER, HashingEncoder
 
 TEXTS = ["Add cursor pagination to GET /orders", "Center the logo in the navbar", "why is login slow"]
 

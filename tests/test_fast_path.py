@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from router.errors import DataError
 from router import load_router
+from router.errors import DataError
 
 HEAVY = ("sklearn", "torch", "sentence_transformers", "scipy", "skops")
 TEXTS = ["Add cursor pagination to GET /orders", "Center the logo in the navbar", "customers get charged twice"]

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from router import load_router
 from router.dataset.check import check
 from router.errors import DataError, LabelConflictError
 from router.loop.feedback import append_jsonl, import_labels, label_id, record_feedback
-from router import load_router
 
 NEW = [
     ("Our invoices service must refuse refunds larger than the captured amount", 1, ["business_logic"]),

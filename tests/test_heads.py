@@ -5,9 +5,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import SVC
 
-from router.core.heads import CriteriaHead, DelegateHead
 from router import load_router
 from router.artifacts.skops_io import load_skops
+from router.core.heads import CriteriaHead, DelegateHead
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from router import Decision, load_router
 from router.artifacts import loader as inference
 from router.errors import DataError
-from router import Decision, load_router
 
 TEXTS = [
     "Add cursor pagination to GET /orders and an index on created_at",

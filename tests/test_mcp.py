@@ -6,8 +6,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 from typer.testing import CliRunner
 
-from router.cli.app import app
 from router import load_router
+from router.cli.app import app
 from router.serving.mcp import create_server
 
 TEXT = "Add rate limiting to the public REST API"

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import skops.io as sio
 
-from router.errors import DataError, ModelNotFoundError, UntrustedModelError
 from router import load_router
 from router.artifacts.model_folder import read_metadata, write_model_folder
 from router.artifacts.skops_io import load_skops
+from router.errors import DataError, ModelNotFoundError, UntrustedModelError
 
 TEXTS = ["Add rate limiting to the public REST API", "Make the pricing table responsive on phones"]
 

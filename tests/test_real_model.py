@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from router.encoders.embedder import SentenceEmbedder
 from router import load_router
 from router.artifacts.locations import PACKAGED_MODEL as SHIPPED_MODEL
+from router.encoders.embedder import SentenceEmbedder
 
 pytestmark = pytest.mark.real
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from router import load_router
 from router.artifacts import registry
 from router.errors import ModelNotFoundError, RegistryError
-from router import load_router
 from router.training.config import TrainConfig
 from router.training.publish import train_and_publish
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from router.dataset.examples import load_examples
-from router.evaluation.scoring import evaluate
 from router import load_router
+from router.dataset.examples import load_examples
 from router.evaluation.report import FIGURES, ReportConfig, collect, write_report
+from router.evaluation.scoring import evaluate
 
 SECTIONS = [
     "Headline: the model against the baselines",

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from router import load_router
 from router.artifacts import registry
 from router.dataset.examples import Example
 from router.errors import DataError
 from router.loop.feedback import import_labels
-from router import load_router
 from router.loop.retrain import RetrainConfig, gate_rows, is_held_back, retrain, sort_new_labels
 
 TEXTS = [

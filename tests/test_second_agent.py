@@ -92,13 +92,22 @@ def test_second_agent_through_the_cli(docs_data, tmp_path):
     runner = CliRunner()
     agent = docs_data / "agents" / "docs-writer.md"
     out = tmp_path / "registry"
-    args = ["train", "--data-dir", str(docs_data), "--agent", str(agent), "--out", str(out), "--encoder", HASHING_ENCODER]
+    args = [
+        "train",
+        "--data-dir",
+        str(docs_data),
+        "--agent",
+        str(agent),
+        "--out",
+        str(out),
+        "--encoder",
+        HASHING_ENCODER,
+    ]
     trained = runner.invoke(app, [*args, "--no-onnx", "--json"])
     assert trained.exit_code == 0, trained.output
     assert json.loads(trained.stdout)["version"] == "v0001"
     routed = runner.invoke(app, ["route", "--model", str(out), "Edit the release notes for the search changes"])
     assert routed.exit_code == 0 and json.loads(routed.stdout)["agent"] == "docs-writer"
-
 
 
 def test_data_check_validates_against_the_agent_of_the_data(docs_data):

@@ -63,5 +63,5 @@ def test_declared_ids_must_match_the_bullets(tmp_path):
 def test_agent_file_that_is_not_utf8(tmp_path):
     path = tmp_path / "latin.md"
     path.write_bytes(b"---\nname: caf\xe9\n---\n")
-    with pytest.raises(DataError, match="latin.md: agent file is not UTF-8"):
+    with pytest.raises(DataError, match=r"latin\.md: agent file is not UTF-8"):
         parse_agent(path)

@@ -2,7 +2,15 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
-from router.evaluation.stats import _resampled, bootstrap_ci, ece, mcnemar, paired_bootstrap, point_metrics, reliability_bins
+from router.evaluation.stats import (
+    _resampled,
+    bootstrap_ci,
+    ece,
+    mcnemar,
+    paired_bootstrap,
+    point_metrics,
+    reliability_bins,
+)
 
 Y = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 0])
 S = np.array([0.1, 0.4, 0.35, 0.8, 0.7, 0.9, 0.2, 0.6, 0.6, 0.6])  # ties across classes on purpose

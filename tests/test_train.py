@@ -4,13 +4,12 @@ import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from tests.fakes import HASHING_ENCODER
 from router.errors import TrainingError
 from router.evaluation.metrics import binary_metrics
-from router.training.threshold import abstain_band
 from router.training.config import TrainConfig
 from router.training.publish import train_and_publish
-from router.training.threshold import tune_threshold
+from router.training.threshold import abstain_band, tune_threshold
+from tests.fakes import HASHING_ENCODER
 
 
 def test_metadata_records_everything(fake_model):
@@ -30,7 +29,15 @@ def test_metadata_records_everything(fake_model):
     ]:
         assert key in meta
     assert meta["encoder"]["name"] == HASHING_ENCODER and meta["encoder"]["dimension"] == 256
-    assert [c["id"] for c in meta["criteria"]] == ["api", "database", "auth", "infrastructure", "performance", "testing_cicd", "business_logic"]
+    assert [c["id"] for c in meta["criteria"]] == [
+        "api",
+        "database",
+        "auth",
+        "infrastructure",
+        "performance",
+        "testing_cicd",
+        "business_logic",
+    ]
     assert meta["training_data"]["counts"]["train"]["n"] == 400
     assert {c["classifier"] for c in meta["metrics"]["cv"]["candidates"]} == {"LogisticRegression", "SVC"}
     band = meta["abstain_band"]

@@ -54,6 +54,17 @@ def reloader(source: Path, runtime: str) -> Reloader:
     return reload
 
 
+def fast_path_ready(path: str | Path | None = None, backend: str | None = None) -> bool:
+    """Whether loading this model now needs no torch import nor ONNX export (a cold start well under a second)."""
+    from router.encoders.catalog import choose_runtime
+    from router.encoders.onnx import export_exists
+
+    meta = read_metadata(resolve(Path(path) if path is not None else default_model_path()))
+    enc = meta.encoder
+    runtime = choose_runtime(enc.name, backend or os.environ.get(ENV_BACKEND, "auto"), enc.id, enc.runtime)
+    return runtime == "registered" or (runtime == "onnx" and export_exists(enc.id, enc.runtime))
+
+
 def load_router(path: str | Path | None = None, backend: str | None = None, log: str | Path | None = None) -> Router:
     """Load a model (default: the default model): a registry root's current version, or a model folder.
 

@@ -1,9 +1,9 @@
 """Where the default model is, and why: `ROUTER_MODEL`, a checkout's registry, the user registry, or the wheel.
 
-    1. `ROUTER_MODEL`, when set (a registry root or a model folder);
-    2. in a checkout (an editable install), its `models/<agent>` registry;
-    3. outside one, the user registry (`router train` publishes there), once it has a current version;
-    4. the model packaged inside the installed `router` (a wheel or `pip install .` routes out of the box).
+1. `ROUTER_MODEL`, when set (a registry root or a model folder);
+2. in a checkout (an editable install), its `models/<agent>` registry;
+3. outside one, the user registry (`router train` publishes there), once it has a current version;
+4. the model packaged inside the installed `router` (a wheel or `pip install .` routes out of the box).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from router.cli.data import data_app
-from router.cli.doctor import doctor
+from router.cli.doctor import doctor, prepare
 from router.cli.evaluate import eval_
 from router.cli.feedback import feedback, label_app, review
 from router.cli.models import models_app
@@ -14,9 +14,7 @@ from router.cli.route import route
 from router.cli.serve import hook_app, mcp, serve
 from router.cli.train import train
 
-app = typer.Typer(
-    help="Decide whether a request should go to the agent a model was trained for.", no_args_is_help=True
-)
+app = typer.Typer(help="Decide whether a request should go to the agent a model was trained for.", no_args_is_help=True)
 app.command()(route)
 app.command()(train)
 app.command("eval")(eval_)
@@ -30,6 +28,7 @@ app.command()(review)
 app.command()(retrain)
 app.add_typer(models_app, name="models")
 app.command()(doctor)
+app.command()(prepare)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""`router doctor`: which model and encoder runtime will be used and why, where things are, and versions."""
+"""`router doctor` and `router prepare`: which model and runtime will be used and why; make the fast path now."""
 
 from __future__ import annotations
 
@@ -71,7 +71,9 @@ def diagnose(model: Any = None) -> dict[str, Any]:
     try:
         folder = resolve(source)
         meta = read_metadata(folder)
-        report["model"].update(folder=str(folder), version=meta.version, model_version=meta.model_version, agent=meta.agent)
+        report["model"].update(
+            folder=str(folder), version=meta.version, model_version=meta.model_version, agent=meta.agent
+        )
         enc = meta.encoder
         report["encoder"] = {"name": enc.name, "id": enc.id, "trained_on": enc.runtime}
         report["encoder"].update(runtime_report(enc.name, enc.id, enc.runtime))
@@ -101,3 +103,23 @@ def doctor(model: ModelOption = None, json_out: JsonOption = False) -> None:
         *[[name, v or "not installed"] for name, v in report["libraries"].items()],
     ]
     print_table("router doctor", ["what", "value"], rows)
+
+
+def prepare(model: ModelOption = None) -> None:
+    """Make the default (or --model) model's ONNX export now, so every later call routes torch-free."""
+    from router.artifacts.locations import default_model_path
+    from router.artifacts.model_folder import read_metadata
+    from router.artifacts.registry import resolve
+    from router.cli.output import fail
+    from router.encoders.catalog import registered
+    from router.encoders.onnx import ensure_export
+
+    try:
+        meta = read_metadata(resolve(model or default_model_path()))
+        if not registered(meta.encoder.name):
+            folder = ensure_export(meta.encoder.name, meta.encoder.id, meta.encoder.runtime)
+            emit({"encoder": meta.encoder.name, "runtime": meta.encoder.runtime, "onnx_export": str(folder)})
+            return
+    except RouterError as err:
+        fail(err)
+    emit({"encoder": meta.encoder.name, "runtime": "registered", "onnx_export": None})

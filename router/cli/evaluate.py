@@ -33,10 +33,12 @@ def eval_(
     ] = False,
     classifier: Annotated[str, typer.Option(help="With --transfer: svm-rbf, logreg or svm-rbf-balanced.")] = "svm-rbf",
     encoder: Annotated[str, typer.Option(help="With --transfer: encoder name or path.")] = DEFAULT_ENCODER,
-    encoder_runtime: Annotated[str, typer.Option("--encoder-runtime", help="With --transfer: fp32 or onnx-int8.")] = "fp32",
+    encoder_runtime: Annotated[
+        str, typer.Option("--encoder-runtime", help="With --transfer: fp32 or onnx-int8.")
+    ] = "fp32",
     json_out: JsonOption = False,
 ) -> None:
-    """Print metrics as JSON; --report-dir writes the full report, --compare compares two models, --transfer the proxy."""
+    """Print metrics as JSON; or write the full report, compare two models, or score the transfer proxy."""
     if transfer:
         run_transfer(data_dir, classifier, encoder, encoder_runtime, no_cache, json_out)
         return
@@ -98,8 +100,16 @@ def run_transfer(data_dir: Path, classifier: str, encoder: str, runtime: str, no
     for scheme in ("kinds", "passes", "voice"):
         r = result[scheme]
         ci = r["roc_auc"]
-        rows.append([scheme, r["groups"], r["n"], f"{ci['value']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}]",
-                     r["pr_auc"], r["best_threshold"]["f1"]])
+        rows.append(
+            [
+                scheme,
+                r["groups"],
+                r["n"],
+                f"{ci['value']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}]",
+                r["pr_auc"],
+                r["best_threshold"]["f1"],
+            ]
+        )
     worst = ", ".join(f"{g['group']} {g['accuracy']:.2f}" for g in result["kinds"]["worst_groups"][:5])
     print_table(
         f"transfer proxy: {classifier} on {encoder} ({runtime})",

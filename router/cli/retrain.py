@@ -59,7 +59,9 @@ def retrain(
     verdict = "promoted" if summary["promoted"] else "kept the current version"
     typer.echo(f"{summary['candidate']['version']}: {verdict}; " + "; ".join(summary["reasons"]), err=True)
     if wants_json(json_out):
-        emit({k: summary[k] for k in ("candidate", "promoted", "current", "previous", "reasons", "new_labels", "report")})
+        emit(
+            {k: summary[k] for k in ("candidate", "promoted", "current", "previous", "reasons", "new_labels", "report")}
+        )
     else:
         print_retrain(summary)
 

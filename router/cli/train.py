@@ -20,16 +20,22 @@ def train(
     data_dir: DataDirOption = DATA_DIR,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Registry to add a version to (default: the checkout's models/, else the user registry)."),
+        typer.Option(
+            "--out", help="Registry to add a version to (default: the checkout's models/, else the user registry)."
+        ),
     ] = None,
-    agent: Annotated[Path | None, typer.Option("--agent", help="Agent file (default: DATA_DIR/agents/<default>.md).")] = None,
+    agent: Annotated[
+        Path | None, typer.Option("--agent", help="Agent file (default: DATA_DIR/agents/<default>.md).")
+    ] = None,
     encoder: Annotated[str, typer.Option(help="Encoder name or path.")] = DEFAULT_ENCODER,
     encoder_runtime: Annotated[
         str, typer.Option("--encoder-runtime", help="Embed for training and serving with: fp32 or onnx-int8.")
     ] = "fp32",
     min_precision: Annotated[float | None, typer.Option(help="Tune the threshold for F1 at this precision.")] = None,
     seed: int = 0,
-    cache_dir: Annotated[Path | None, typer.Option(help="Embedding cache (default ~/.cache/router/embeddings).")] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option(help="Embedding cache (default ~/.cache/router/embeddings).")
+    ] = None,
     no_cache: NoCacheOption = False,
     no_onnx: NoOnnxOption = False,
     eval_file: Annotated[list[Path] | None, typer.Option(help="Extra labeled JSONL to report on.")] = None,
@@ -95,9 +101,12 @@ def print_summary(meta: ModelMetadata, root: Path, title: str | None = None) -> 
     columns = ("n", "precision", "recall", "f1", "roc_auc")
     rows = [[name, *(meta.metrics[name].get(c) for c in columns)] for name in names]
     print_table(
-        title or f"{root} {meta.version}: {meta.classifier.get('classifier', '?')} (C = {meta.classifier.get('C', '?')})",
+        title
+        or f"{root} {meta.version}: {meta.classifier.get('classifier', '?')} (C = {meta.classifier.get('C', '?')})",
         ["data", "n", "precision", "recall", "F1", "ROC-AUC"],
         rows,
-        [f"threshold {meta.threshold:.2f}, abstain band [{meta.band.low:.2f}, {meta.band.high:.2f}); "
-         f"model_version {meta.model_version}; --json for the full metrics"],
+        [
+            f"threshold {meta.threshold:.2f}, abstain band [{meta.band.low:.2f}, {meta.band.high:.2f}); "
+            f"model_version {meta.model_version}; --json for the full metrics"
+        ],
     )

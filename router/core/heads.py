@@ -138,8 +138,10 @@ class Lexicon:
 
 @dataclass(frozen=True, eq=False)
 class CriteriaHead:
-    """Independent sigmoid score per criterion: one-vs-rest logistic regression on the embedding and,
-    when the model has a lexicon, on the text's TF-IDF too."""
+    """Independent sigmoid score per criterion: one-vs-rest logistic regression.
+
+    It reads the embedding and, when the model has a lexicon, the text's TF-IDF too.
+    """
 
     coef: np.ndarray  # (k, d): the embedding's weights
     intercept: np.ndarray  # (k,)
@@ -155,8 +157,11 @@ class CriteriaHead:
 
     @classmethod
     def from_estimator(cls, model: Any) -> CriteriaHead:
-        """Extract the arithmetic of a fitted `OneVsRestClassifier(LogisticRegression)`, or of a criteria
-        model with a TF-IDF vectorizer (`vectorizer`, `weight`, `classifier` attributes)."""
+        """Extract the arithmetic of a fitted one-vs-rest logistic regression.
+
+        Either a bare `OneVsRestClassifier(LogisticRegression)`, or a criteria model with a TF-IDF
+        vectorizer (`vectorizer`, `weight` and `classifier` attributes).
+        """
         ovr = getattr(model, "classifier", model)
         coef = np.vstack([e.coef_.ravel() for e in ovr.estimators_]).astype(np.float64)
         intercept = np.array([float(e.intercept_[0]) for e in ovr.estimators_])

@@ -39,8 +39,8 @@ _KNOWN = frozenset(
 
 
 @dataclass(frozen=True)
-class CriterionInfo:
-    """One of the agent's criteria: its id and its title in the agent file."""
+class Criterion:
+    """One of the agent's criteria (a "use PROACTIVELY when" bullet): its id and its title."""
 
     id: str
     title: str
@@ -77,7 +77,7 @@ class ModelMetadata:
 
     agent: str
     model_version: str
-    criteria: tuple[CriterionInfo, ...]
+    criteria: tuple[Criterion, ...]
     encoder: EncoderInfo
     threshold: float
     band: Band
@@ -156,7 +156,9 @@ class ModelMetadata:
         criteria = []
         for i, item in enumerate(criteria_raw):
             c = check.mapping(item, f"criteria[{i}]")
-            criteria.append(CriterionInfo(check.text(c.get("id"), f"criteria[{i}].id"), check.text(c.get("title"), "title")))
+            criteria.append(
+                Criterion(check.text(c.get("id"), f"criteria[{i}].id"), check.text(c.get("title"), "title"))
+            )
         if len({c.id for c in criteria}) != len(criteria):
             raise DataError(f"{where}: 'criteria' repeats an id")
         enc = check.mapping(obj.get("encoder"), "encoder")

@@ -21,6 +21,7 @@ from router.core.metadata import Band, ModelMetadata
 from router.core.texts import check_texts
 from router.errors import DataError
 
+
 @dataclass(frozen=True)
 class LoadedModel:
     """One model version as loaded: encoder, heads, metadata and the folder they came from."""

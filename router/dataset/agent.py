@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from router.core.metadata import Criterion
 from router.dataset.targets import DataTargets
 from router.errors import DataError
 from router.settings import AGENTS_DIR
@@ -19,14 +20,6 @@ from router.settings import AGENTS_DIR
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _PROACTIVE = re.compile(r"proactively when", re.I)
 _BULLET = re.compile(r"^\s*[-*]\s+(.+?)\s*$")
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """One "use PROACTIVELY when" bullet."""
-
-    id: str
-    title: str
 
 
 @dataclass(frozen=True)

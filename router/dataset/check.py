@@ -95,7 +95,8 @@ def _check_duplicates(rows: list[tuple[str, str, Example]], result: CheckResult,
     limit = (targets.targets if targets else {}).get("near_duplicate_share", NEAR_DUPLICATE_LIMIT)
     if share > limit:
         result.problems.append(
-            f"{share:.1%} of examples have a near-duplicate (bag-of-words cosine >= {BOW_NEAR}); at most {limit:.0%} allowed"
+            f"{share:.1%} of examples have a near-duplicate (bag-of-words cosine >= {BOW_NEAR}); "
+            f"at most {limit:.0%} allowed"
         )
 
 
@@ -146,7 +147,9 @@ def summarise(
         summary["hard_positive_share"] = sum(is_hard(ex, keywords) for ex in pos) / max(1, len(pos))
         summary["hard_negative_share"] = sum(is_hard(ex, keywords) for ex in neg) / max(1, len(neg))
     if targets is not None:
-        summary["stacks"] = sorted(name for name, rx in targets.stacks.items() if any(rx.search(ex.text) for ex in examples))
+        summary["stacks"] = sorted(
+            name for name, rx in targets.stacks.items() if any(rx.search(ex.text) for ex in examples)
+        )
         summary["targets"] = targets_met(summary, lengths, criteria, spec, targets.targets)
     return summary
 

@@ -11,9 +11,8 @@ import hashlib
 import os
 import tempfile
 import threading
-from pathlib import Path
-
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -62,7 +61,9 @@ class EmbeddingCache:
             names.add(shard.name)
 
 
-def embed_cached(cache: EmbeddingCache | None, texts: Sequence[str], embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+def embed_cached(
+    cache: EmbeddingCache | None, texts: Sequence[str], embed: Callable[[list[str]], np.ndarray]
+) -> np.ndarray:
     """Embeddings of `texts`: from the cache where known, `embed` (once, on the missing texts) otherwise."""
     texts = list(texts)
     if cache is None:

@@ -116,4 +116,3 @@ def _build(name: str, runtime: str, key: str | None, variant: str) -> Encoder:
     from router.encoders.onnx import load_onnx
 
     return load_onnx(name, key or encoder_key(name), variant)
-

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -41,7 +42,9 @@ def variant_file(variant: str) -> str:
     try:
         return VARIANT_FILES[variant]
     except KeyError:
-        raise ModelNotFoundError(f"unknown encoder runtime {variant!r}; expected one of {list(VARIANT_FILES)}") from None
+        raise ModelNotFoundError(
+            f"unknown encoder runtime {variant!r}; expected one of {list(VARIANT_FILES)}"
+        ) from None
 
 
 def export_exists(key: str, variant: str = "fp32") -> bool:
@@ -120,6 +123,7 @@ def quantize_int8(folder: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     handle, tmp = tempfile.mkstemp(dir=folder, prefix=".int8-", suffix=".onnx")
+    os.close(handle)
     Path(tmp).unlink()
     try:
         quantize_dynamic(str(folder / "model.onnx"), tmp, weight_type=QuantType.QInt8)

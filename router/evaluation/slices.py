@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from router.core.decision import Decision
-from router.core.metadata import CriterionInfo
+from router.core.metadata import Criterion
 from router.dataset.examples import Example
 from router.evaluation.metrics import counts, rates
 from router.evaluation.stats import N_BOOT, SEED, bootstrap_ci
@@ -67,7 +67,7 @@ def subsets(
 
 
 def criteria_recall(
-    examples: list[Example], decisions: list[Decision], criteria: tuple[CriterionInfo, ...]
+    examples: list[Example], decisions: list[Decision], criteria: tuple[Criterion, ...]
 ) -> list[dict[str, Any]]:
     """Per criterion: its positives, the share delegated, and the share where it was among the matched."""
     rows = []

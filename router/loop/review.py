@@ -13,9 +13,7 @@ from router.loop.feedback import LabelIndex
 from router.settings import DATA_DIR
 
 
-def review_queue(
-    log: str | Path, data_dir: str | Path = DATA_DIR, limit: int | None = None
-) -> list[LoggedDecision]:
+def review_queue(log: str | Path, data_dir: str | Path = DATA_DIR, limit: int | None = None) -> list[LoggedDecision]:
     """Logged decisions whose text has no label yet, one per text (its latest), most worth a label first.
 
     Order: uncertain decisions first, then by distance of the probability from the threshold.

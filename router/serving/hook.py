@@ -73,10 +73,29 @@ def read_prompt(raw: str) -> str:
 
 
 def decide(prompt: str, model: Path | None = None) -> dict[str, Any]:
-    """Route the prompt with a model loaded in this process."""
-    from router.artifacts.loader import load_router
+    """Route the prompt with a model loaded in this process.
 
+    When the fast path is not ready (no ONNX export yet: the first call after an install), making it
+    would not fit in a hook's timeout: it is made by a background `router prepare` and this prompt
+    goes on unrouted, so the next one is fast.
+    """
+    from router.artifacts.loader import fast_path_ready, load_router
+
+    if not fast_path_ready(model):
+        prepare_in_background(model)
+        raise HookInputError("first use: preparing the fast path in the background; this prompt was not routed")
     return load_router(model).route(prompt).to_dict()
+
+
+def prepare_in_background(model: Path | None) -> None:
+    """Start `router prepare` detached from this process (its output discarded)."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "router", "prepare", *(["--model", str(model)] if model else [])]
+    subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
 
 
 def ask_server(prompt: str, url: str, timeout: float = HOOK_SERVER_TIMEOUT) -> dict[str, Any]:

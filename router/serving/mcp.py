@@ -46,4 +46,3 @@ def serve_stdio(model_path: str | Path | None = None) -> None:
     from router.artifacts.loader import load_router
 
     create_server(load_router(model_path)).run("stdio")
-

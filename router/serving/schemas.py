@@ -8,7 +8,7 @@ from router.core.metadata import ModelMetadata
 from router.serving.hook import EVENT
 
 
-class Criterion(BaseModel):
+class CriterionOut(BaseModel):
     """A matched criterion of the agent, with its one-vs-rest score."""
 
     id: str
@@ -26,7 +26,7 @@ class DecisionOut(BaseModel):
     probability: float
     threshold: float
     uncertain: bool
-    criteria: list[Criterion]
+    criteria: list[CriterionOut]
     model_version: str
 
 

@@ -21,8 +21,10 @@ from router.dataset.agent import AgentSpec
 from router.dataset.examples import Example
 from router.evaluation.metrics import rates
 
-#: Candidate cuts: the one with the best micro F1 on dev positives is the model's `criteria_cut`.
-CUTS = tuple(np.round(np.arange(0.3, 0.61, 0.05), 2))
+#: Candidate cuts for the model's `criteria_cut`.
+CUTS = tuple(float(c) for c in np.round(np.arange(0.3, 0.61, 0.05), 2))
+#: The named criteria should find at least this share of the labeled ones on dev positives.
+MIN_RECALL = 0.8
 
 
 class CriteriaModel(BaseEstimator):
@@ -84,6 +86,7 @@ def criteria_metrics(
 
 
 def tune_cut(head: CriteriaModel, X: np.ndarray, examples: list[Example], spec: AgentSpec) -> float:
-    """The cut with the best micro F1 on these (dev) positives."""
-    scored = {cut: criteria_metrics(head, X, examples, spec, cut)["micro_f1"] for cut in CUTS}
-    return float(max(scored, key=lambda c: (scored[c], c)))
+    """The highest cut (the most precise) whose micro recall on these (dev) positives stays >= `MIN_RECALL`."""
+    recall = {cut: criteria_metrics(head, X, examples, spec, cut)["micro_recall"] for cut in CUTS}
+    kept = [cut for cut in CUTS if recall[cut] >= MIN_RECALL]
+    return max(kept) if kept else min(CUTS)

@@ -8,7 +8,7 @@ from importlib import metadata as pkg
 from typing import Any
 
 from router.artifacts.model_folder import HEADS_FILE
-from router.core.metadata import Band, CriterionInfo, EncoderInfo, ModelMetadata
+from router.core.metadata import Band, EncoderInfo, ModelMetadata
 from router.dataset.examples import data_hash
 from router.encoders.onnx import OPSET
 from router.evaluation.metrics import binary_metrics
@@ -44,13 +44,16 @@ def describe(fitted: FittedModel, data: TrainingData, config: TrainConfig) -> Mo
     return ModelMetadata(
         agent=data.spec.name,
         model_version=f"{version()}+{train_hash[:8]}",
-        criteria=tuple(CriterionInfo(c.id, c.title) for c in data.spec.criteria),
-        encoder=EncoderInfo(config.encoder, embedder.key, embedder.dimension, embedder.max_tokens, config.encoder_runtime),
+        criteria=data.spec.criteria,
+        encoder=EncoderInfo(
+            config.encoder, embedder.key, embedder.dimension, embedder.max_tokens, config.encoder_runtime
+        ),
         threshold=fitted.threshold,
         band=Band(
             fitted.band[0],
             fitted.band[1],
-            f"rings of 0.05 around the threshold, widened while each ring's dev accuracy < {config.min_band_accuracy:.0%}",
+            f"rings of 0.05 around the threshold (at least 10 dev examples each), widened while each ring's "
+            f"dev accuracy < {config.min_band_accuracy:.0%}",
         ),
         criteria_cut=fitted.criteria_cut,
         min_precision=config.min_precision,
@@ -59,7 +62,8 @@ def describe(fitted: FittedModel, data: TrainingData, config: TrainConfig) -> Mo
         classifier=fitted.selection["best"],
         training_data={
             "counts": {
-                name: {"n": len(exs), "positives": int(sum(ex.label for ex in exs))} for name, exs in data.splits.items()
+                name: {"n": len(exs), "positives": int(sum(ex.label for ex in exs))}
+                for name, exs in data.splits.items()
             },
             "extra": {"n": len(data.extra), "positives": int(sum(ex.label for ex in data.extra))},
         },

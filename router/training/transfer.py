@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import average_precision_score
 from sklearn.model_selection import GroupKFold
 from sklearn.svm import SVC
 
@@ -126,12 +126,8 @@ def transfer_proxy(
     examples: list[Example], X: np.ndarray, classifier: Any, schemes: tuple[str, ...] = SCHEMES, seed: int = 0
 ) -> dict[str, Any]:
     """Every scheme's summary, and the mean ROC-AUC over the schemes (the headline number)."""
-    out = {name: summarise_scheme(run_scheme(name, examples, X, classifier), seed) for name in schemes}
+    out: dict[str, Any] = {name: summarise_scheme(run_scheme(name, examples, X, classifier), seed) for name in schemes}
     aucs = [out[name]["roc_auc"]["value"] for name in schemes if out[name]["roc_auc"]["value"] is not None]
     out["mean_roc_auc"] = float(np.mean(aucs)) if aucs else None
     return out
 
-
-def roc_auc(y: np.ndarray, scores: np.ndarray) -> float | None:
-    """ROC-AUC, None with one class."""
-    return float(roc_auc_score(y, scores)) if 0 < y.sum() < len(y) else None
