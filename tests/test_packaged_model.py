@@ -19,4 +19,3 @@ def test_packaged_model_equals_its_registry_version():
     files = sorted(p.name for p in PACKAGED_MODEL.iterdir())
     assert files == sorted(p.name for p in folder.iterdir())
     assert all(digest(PACKAGED_MODEL / name) == digest(folder / name) for name in files)
-

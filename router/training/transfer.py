@@ -130,4 +130,3 @@ def transfer_proxy(
     aucs = [out[name]["roc_auc"]["value"] for name in schemes if out[name]["roc_auc"]["value"] is not None]
     out["mean_roc_auc"] = float(np.mean(aucs)) if aucs else None
     return out
-
