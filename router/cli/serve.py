@@ -20,6 +20,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to bind; off loopback ROUTER_TOKEN is required.")] = HOST,
     port: Annotated[int, typer.Option(help="Port to listen on.")] = PORT,
     model: ModelOption = None,
+    batching: Annotated[
+        bool, typer.Option("--batching/--no-batching", help="Route concurrent requests together (dynamic batching).")
+    ] = True,
 ) -> None:
     """Serve decisions over HTTP (POST /v1/route, Claude Code http hook, OpenAPI at /openapi.json)."""
     from router.serving.http import bind_problem
@@ -30,7 +33,7 @@ def serve(
     if problem is not None:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
-    run(host, port, model, token)
+    run(host, port, model, token, batching)
 
 
 @hook_app.command("claude")

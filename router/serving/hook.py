@@ -31,7 +31,7 @@ def additional_context(decision: Mapping[str, Any]) -> str | None:
     """The facts to add to the parent's context for one decision (a `Decision.to_dict()`), or None."""
     if not decision.get("delegate"):
         return None
-    agent = decision.get("agent", "backend-engineer")
+    agent = decision.get("agent") or "routed"
     probability = float(decision["probability"])
     ids = [c["id"] for c in decision.get("criteria") or []]
     if ids:

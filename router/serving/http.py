@@ -6,6 +6,7 @@ token (when one is set), 413 for a body or text over the limits, 422 for an inva
 no model can be loaded (`/healthz` still answers).
 """
 
+import asyncio
 import ipaddress
 import sys
 import threading
@@ -20,6 +21,7 @@ from fastapi.security import HTTPBearer
 from router.artifacts.loader import load_router
 from router.core.router import Router
 from router.errors import DataError, RouterError
+from router.serving.batching import Batcher, DirectRouting, OverloadedError
 from router.serving.guard import Guard
 from router.serving.hook import EVENT, hook_output
 from router.serving.schemas import (
@@ -70,13 +72,28 @@ def create_app(
     max_chars: int = MAX_CHARS,
     max_body: int = MAX_BODY,
     preload: bool = False,
+    batching: bool = True,
 ) -> FastAPI:
     """The HTTP app for one model folder (default: `ROUTER_MODEL` or the shipped model).
 
     With `token`, every `/v1/*` request needs `Authorization: Bearer <token>`. With `preload`, the model
-    loads at start-up (a failure is reported on stderr and routes answer 503 until it loads).
+    loads at start-up (a failure is reported on stderr and routes answer 503 until it loads). With
+    `batching` (the default), concurrent requests are routed together (`router.serving.batching`).
     """
     model = ModelHolder(model_path)
+    routing = (Batcher if batching else DirectRouting)(lambda texts: model.get().route_batch(texts))
+
+    async def loaded() -> Router:
+        """The model, loaded off the event loop the first time."""
+        return model.get() if model.loaded else await asyncio.to_thread(model.get)
+
+    async def decide(texts: list[str]) -> list[dict[str, object]]:
+        try:
+            return [d.to_dict() for d in await routing.submit(texts)]
+        except DataError as err:
+            raise HTTPException(422, str(err)) from None
+        except OverloadedError as err:
+            raise HTTPException(503, f"overloaded: {err}") from None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -91,7 +108,7 @@ def create_app(
     security = [Security(HTTPBearer(auto_error=False))] if token else []
     app = FastAPI(
         title="router",
-        summary="Should this request go to the backend-engineer agent?",
+        summary="Should this request go to the agent the served model routes for?",
         version=version(),
         lifespan=lifespan,
     )
@@ -123,15 +140,12 @@ def create_app(
             raise HTTPException(503, f"reload failed, still serving the old model: {err}") from None
         return ModelInfo.of(router.metadata)
 
-    @app.post("/v1/route", tags=["route"], dependencies=security)
-    def route(request: RouteRequest, router: Annotated[Router, Depends(model.get)]) -> DecisionOut | DecisionsOut:
+    @app.post("/v1/route", tags=["route"], dependencies=[*security, Depends(loaded)])
+    async def route(request: RouteRequest) -> DecisionOut | DecisionsOut:
         """Route `text` (answers one decision) or `texts` (answers `{"decisions": [...]}`)."""
         texts = [request.text] if request.text is not None else request.texts or []
         check_size(texts)
-        try:
-            decisions = [d.to_dict() for d in router.route_batch(texts)] if texts else []
-        except DataError as err:
-            raise HTTPException(422, str(err)) from None
+        decisions = await decide(texts) if texts else []
         if request.text is not None:
             return DecisionOut.model_validate(decisions[0])
         return DecisionsOut.model_validate({"decisions": decisions})
@@ -139,12 +153,10 @@ def create_app(
     @app.post(
         "/v1/hooks/claude/user-prompt-submit",
         tags=["hooks"],
-        dependencies=security,
+        dependencies=[*security, Depends(loaded)],
         response_model_exclude_none=True,
     )
-    def claude_user_prompt_submit(
-        event: UserPromptSubmitEvent, router: Annotated[Router, Depends(model.get)]
-    ) -> HookAnswer:
+    async def claude_user_prompt_submit(event: UserPromptSubmitEvent) -> HookAnswer:
         """Claude Code `http` hook for UserPromptSubmit: `additionalContext` when the prompt fits the agent.
 
         A prompt longer than the text limit is cut to it (the encoder reads far less), and a blank
@@ -154,7 +166,8 @@ def create_app(
             raise HTTPException(422, f"expected a {EVENT} event, got {event.hook_event_name!r}")
         if not event.prompt.strip():
             return HookAnswer.model_validate({})
-        return HookAnswer.model_validate(hook_output(router.route(event.prompt[:max_chars]).to_dict()))
+        (decision,) = await decide([event.prompt[:max_chars]])
+        return HookAnswer.model_validate(hook_output(decision))
 
     return app
 
@@ -172,8 +185,9 @@ def bind_problem(host: str, token: str | None) -> str | None:
     return f"binding {host} needs a bearer token: set ROUTER_TOKEN (or bind 127.0.0.1)"
 
 
-def serve(host: str, port: int, model_path: str | Path | None, token: str | None) -> None:
+def serve(host: str, port: int, model_path: str | Path | None, token: str | None, batching: bool = True) -> None:
     """Run the app with uvicorn until interrupted; the model loads at start-up."""
     import uvicorn
 
-    uvicorn.run(create_app(model_path, token=token, preload=True), host=host, port=port)
+    app = create_app(model_path, token=token, preload=True, batching=batching)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

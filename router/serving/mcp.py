@@ -14,11 +14,11 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
 ROUTE_DESCRIPTION = (
-    "Decide whether a request should go to the backend-engineer agent. Answers agent, delegate, probability "
+    "Decide whether a request should go to the {agent} agent. Answers agent, delegate, probability "
     "(calibrated), threshold, uncertain (inside the abstain band: decide yourself), criteria and model_version."
 )
 INSTRUCTIONS = (
-    "Call `route` with a user's request to learn whether it fits the backend-engineer agent: it answers "
+    "Call `route` with a user's request to learn whether it fits the {agent} agent: it answers "
     "`delegate`, a calibrated `probability`, `uncertain` (decide yourself) and the matched `criteria`."
 )
 
@@ -28,9 +28,10 @@ def create_server(router: Router) -> MCPServer:
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
 
-    server: MCPServer = MCPServer("router", instructions=INSTRUCTIONS, version=version())
+    agent = router.metadata.agent
+    server: MCPServer = MCPServer("router", instructions=INSTRUCTIONS.format(agent=agent), version=version())
 
-    @server.tool(title="Route a request", description=ROUTE_DESCRIPTION)
+    @server.tool(title="Route a request", description=ROUTE_DESCRIPTION.format(agent=agent))
     def route(text: str) -> DecisionOut:
         """Decide for one text; a blank text is a tool error."""
         try:
