@@ -17,6 +17,7 @@ ENV_HOME = "ROUTER_HOME"
 ENV_LOG = "ROUTER_DECISION_LOG"
 ENV_TOKEN = "ROUTER_TOKEN"
 ENV_PLUGINS = "ROUTER_PLUGINS"
+ENV_HOOK_SERVER = "ROUTER_HOOK_SERVER"
 
 #: Labeled data, relative to the working directory (a checkout's `data/`).
 DATA_DIR = Path("data")

@@ -17,6 +17,8 @@ from tests.fakes import HASHING_ENCODER
 ROOT = Path(__file__).resolve().parent.parent
 # Subprocesses (CLI, server, notebooks) register the test encoder too, and import `tests` from the root.
 os.environ["ROUTER_PLUGINS"] = "tests.fakes"
+# Hooks under test route in-process unless a test points them at a server.
+os.environ["ROUTER_HOOK_SERVER"] = "off"
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
 DATA = ROOT / "data"
 SIZES = {"train": 400, "dev": 150, "test": 150}

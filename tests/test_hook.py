@@ -187,3 +187,44 @@ def test_server_down_never_blocks():
     result = run_hook(json.dumps(event("Add an index")), "--server", url, "--timeout", "0.5")
     assert (result.exit_code, result.stdout) == (0, "")
     assert result.stderr.startswith("router hook: ")
+
+
+def test_a_running_server_is_used_without_configuration(monkeypatch, fake_model):
+    remote = {**DELEGATED, "agent": "remote-agent"}
+    with stub_server(remote) as (server, url):
+        monkeypatch.setenv("ROUTER_HOOK_SERVER", url)
+        out, err = io.StringIO(), io.StringIO()
+        claude(io.StringIO(json.dumps(event("Add JWT auth to the orders API"))), out, err)
+    assert err.getvalue() == "" and "remote-agent" in out.getvalue()
+    assert [path for path, _, _ in server.seen] == ["/v1/route"]
+
+
+def test_a_failing_server_falls_back_to_routing_here(monkeypatch, fake_model, texts):
+    monkeypatch.setenv("ROUTER_MODEL", str(fake_model))
+    with stub_server({"detail": "down"}, 503) as (server, url):
+        monkeypatch.setenv("ROUTER_HOOK_SERVER", url)
+        out, err = io.StringIO(), io.StringIO()
+        claude(io.StringIO(json.dumps(event(texts["yes"]))), out, err)
+    assert server.seen and err.getvalue() == ""
+    assert "backend-engineer" in json.loads(out.getvalue())["hookSpecificOutput"]["additionalContext"]
+
+
+def test_off_never_looks_for_a_server(monkeypatch):
+    from router.serving import hook
+
+    monkeypatch.setenv("ROUTER_HOOK_SERVER", "off")
+    monkeypatch.setattr("socket.create_connection", lambda *a, **k: pytest.fail("looked for a server"))
+    assert hook.local_server() is None
+
+
+def test_first_use_prepares_in_the_background_and_lets_the_prompt_through(monkeypatch, fake_model):
+    from router.artifacts import loader
+    from router.serving import hook
+
+    started = []
+    monkeypatch.setattr(loader, "fast_path_ready", lambda model=None, backend=None: False)
+    monkeypatch.setattr(hook, "prepare_in_background", lambda model: started.append(model))
+    out, err = io.StringIO(), io.StringIO()
+    claude(io.StringIO(json.dumps(event("Add an index to orders"))), out, err, model=fake_model)
+    assert started == [fake_model] and out.getvalue() == ""
+    assert err.getvalue().startswith("router hook: first use") and err.getvalue().count("\n") == 1

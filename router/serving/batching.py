@@ -130,7 +130,7 @@ class Batcher:
             self.batches = [*self.batches[-999:], len(texts)]
             try:
                 decisions = await asyncio.to_thread(self.route_batch, texts)
-            except Exception as err:  # noqa: BLE001 - handed to every waiting request, never swallowed
+            except Exception as err:
                 for request in batch:
                     if not request.future.done():
                         request.future.set_exception(err)

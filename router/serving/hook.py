@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from router.settings import ENV_TOKEN, HOOK_SERVER_TIMEOUT
+from router.settings import ENV_HOOK_SERVER, ENV_TOKEN, HOOK_SERVER_TIMEOUT, HOST, PORT
 
 #: The Claude Code hook event the router answers.
 EVENT = "UserPromptSubmit"
@@ -99,18 +99,57 @@ def prepare_in_background(model: Path | None) -> None:
 
 
 def ask_server(prompt: str, url: str, timeout: float = HOOK_SERVER_TIMEOUT) -> dict[str, Any]:
-    """Route the prompt through a running `router serve` at URL (`ROUTER_TOKEN` as bearer token)."""
-    import httpx
+    """Route the prompt through a running `router serve` at URL (`ROUTER_TOKEN` as bearer token).
+
+    Standard library only (`urllib`): a command hook pays no HTTP client import.
+    """
+    import urllib.error
+    import urllib.request
 
     token = os.environ.get(ENV_TOKEN)
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = httpx.post(url.rstrip("/") + "/v1/route", json={"text": prompt}, headers=headers, timeout=timeout)
-    if response.status_code != 200:
-        raise HookInputError(f"{url} answered {response.status_code}: {response.text[:200]}")
-    decision = response.json()
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    body = json.dumps({"text": prompt}).encode("utf-8")
+    request = urllib.request.Request(url.rstrip("/") + "/v1/route", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            decision = json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as err:
+        raise HookInputError(f"{url} answered {err.code}: {err.read()[:200].decode('utf-8', 'replace')}") from None
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        raise HookInputError(f"{url} did not answer ({err})") from None
     if not isinstance(decision, dict) or "delegate" not in decision:
         raise HookInputError(f"{url} did not answer a decision")
     return decision
+
+
+def local_server() -> str | None:
+    """The URL of a `router serve` listening on the default loopback port, or None (a refused connect is instant).
+
+    `ROUTER_HOOK_SERVER` set to a URL names another server; set to `off`, the hook never looks.
+    """
+    import socket
+
+    setting = os.environ.get(ENV_HOOK_SERVER, "")
+    if setting == "off":
+        return None
+    if setting:
+        return setting
+    try:
+        with socket.create_connection((HOST, PORT), timeout=0.05):
+            return f"http://{HOST}:{PORT}"
+    except OSError:
+        return None
+
+
+def route_here_or_nearby(prompt: str, model: Path | None, timeout: float) -> dict[str, Any]:
+    """Ask a local `router serve` when one runs (and no --model was given), else route in this process."""
+    nearby = local_server() if model is None else None
+    if nearby is not None:
+        try:
+            return ask_server(prompt, nearby, timeout)
+        except HookInputError:
+            pass  # a server that fails is no reason to fail: route here
+    return decide(prompt, model)
 
 
 def claude(
@@ -124,7 +163,7 @@ def claude(
     """Answer one Claude Code UserPromptSubmit event; never raises, so it never blocks a prompt."""
     try:
         prompt = read_prompt(stdin.read())
-        decision = ask_server(prompt, server, timeout) if server else decide(prompt, model)
+        decision = ask_server(prompt, server, timeout) if server else route_here_or_nearby(prompt, model, timeout)
         answer = hook_output(decision)
     # A hook's one promise is to let the prompt through: any failure (bad input, a missing model, a
     # server that is down, an import error) becomes one line on stderr and an empty answer.
