@@ -14,7 +14,7 @@ from pathlib import Path
 
 from router.artifacts.registry import current_or_none, is_registry
 from router.errors import RegistryError
-from router.settings import ENV_MODEL, checkout, default_registry
+from router import settings
 
 #: The default model as packaged with `router` (the current version of the checkout's registry at release).
 PACKAGED_MODEL = Path(__file__).resolve().parent / "default_model"
@@ -37,13 +37,14 @@ def _has_current(root: Path) -> bool:
 
 def default_model() -> ModelLocation:
     """The model `route()` and every `--model`-less command use."""
-    env = os.environ.get(ENV_MODEL)
+    env = os.environ.get(settings.ENV_MODEL)
     if env:
-        return ModelLocation(Path(env), f"{ENV_MODEL} is set")
-    registry = default_registry()
-    if checkout() is not None and _has_current(registry):
+        return ModelLocation(Path(env), f"{settings.ENV_MODEL} is set")
+    registry = settings.default_registry()
+    in_checkout = settings.checkout() is not None
+    if in_checkout and _has_current(registry):
         return ModelLocation(registry, "the checkout's registry (editable install)")
-    if checkout() is None and _has_current(registry):
+    if not in_checkout and _has_current(registry):
         return ModelLocation(registry, "the user registry, where `router train` publishes outside a checkout")
     return ModelLocation(PACKAGED_MODEL, "the model packaged with router")
 
