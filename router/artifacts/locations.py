@@ -12,9 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from router import settings
 from router.artifacts.registry import current_or_none, is_registry
 from router.errors import RegistryError
-from router import settings
 
 #: The default model as packaged with `router` (the current version of the checkout's registry at release).
 PACKAGED_MODEL = Path(__file__).resolve().parent / "default_model"
