@@ -2,9 +2,10 @@
 
 For each encoder runtime (sentence-transformers "torch" and the ONNX export "onnx"): a warm single
 `route()` against a bare `encoder.encode([text])`, and `route_batch` throughput against a bare batch
-`encode`. Then cold processes: `router route "..."` (wall time and peak RSS) against
-`python -c "import sentence_transformers"`, and whether both runtimes give the same decisions on
-`data/test.jsonl`.
+`encode`; the int8 ONNX encoder's batch throughput against the fp32 one. Then cold processes against
+`python -c "import sentence_transformers"`: the first `router route` on an empty cache (it makes the ONNX
+export once), every later `router route`, and a `router hook claude` (wall time and peak RSS); and
+whether both runtimes give the same decisions on `data/test.jsonl`.
 
 Run: .venv/bin/python benchmarks/latency.py [--runs 200]
 """
@@ -12,9 +13,12 @@ Run: .venv/bin/python benchmarks/latency.py [--runs 200]
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,18 +46,22 @@ def interleaved(a, b, runs: int) -> tuple[float, float]:
 
 # A small launcher, so the measured child does not inherit this big process's RSS through fork.
 LAUNCHER = """
-import resource, subprocess, sys, time
+import os, resource, subprocess, sys, time
+stdin = open(os.environ["BENCH_STDIN"]) if os.environ.get("BENCH_STDIN") else subprocess.DEVNULL
 start = time.perf_counter()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+subprocess.run(sys.argv[1:], check=True, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 """
+EVENT = {"session_id": "bench", "hook_event_name": "UserPromptSubmit", "prompt": TEXT}
 
 
-def cold(cmd: list[str], runs: int) -> tuple[float, float]:
+def cold(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> tuple[float, float]:
     """Median wall seconds and peak RSS (MB) of a fresh process."""
     walls, peaks = [], []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", LAUNCHER, *cmd], check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, *cmd], check=True, capture_output=True, text=True, env=env
+        )
         wall, peak = (float(v) for v in out.stdout.split())
         walls.append(wall)
         peaks.append(peak)
@@ -61,7 +69,7 @@ def cold(cmd: list[str], runs: int) -> tuple[float, float]:
 
 
 def warm_rows(router: Router, name: str, texts: list[str], runs: int) -> list[tuple[str, ...]]:
-    encoder = router.embedder.encoder
+    encoder = router.model.encoder
 
     def bare_one():
         encoder.encode([TEXT], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
@@ -84,6 +92,24 @@ def warm_rows(router: Router, name: str, texts: list[str], runs: int) -> list[tu
     ]
 
 
+def int8_row(texts: list[str], runs: int) -> tuple[str, ...]:
+    """Batch throughput of the int8 ONNX encoder against the fp32 one, interleaved in this process."""
+    from router.encoders.onnx import load_onnx
+    from router.encoders.sentence_transformer import encoder_id
+    from router.settings import DEFAULT_ENCODER
+
+    key = encoder_id(DEFAULT_ENCODER)
+    fp32, int8 = load_onnx(DEFAULT_ENCODER, key, "fp32"), load_onnx(DEFAULT_ENCODER, key, "onnx-int8")
+    a, b = interleaved(lambda: fp32.encode(texts), lambda: int8.encode(texts), runs)
+    n = len(texts)
+    return (
+        f"onnx-int8 encoder: batch of {n} (texts/s)",
+        f"{n / a:.0f} (fp32)",
+        f"{n / b:.0f}",
+        f"{a / b:.2f}x throughput",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=200)
@@ -99,7 +125,14 @@ def main() -> None:
 
     router_cli = str(Path(sys.executable).with_name("router"))
     imp, imp_rss = cold([sys.executable, "-c", "import sentence_transformers"], args.cold_runs)
+    with tempfile.TemporaryDirectory() as empty:  # right after an install: no ONNX export yet
+        first, _ = cold([router_cli, "route", TEXT], 1, {**os.environ, "ROUTER_CACHE_DIR": empty})
     cli, cli_rss = cold([router_cli, "route", TEXT], args.cold_runs)
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as event:
+        event.write(json.dumps(EVENT))
+        event.flush()
+        hook_env = {**os.environ, "BENCH_STDIN": event.name, "ROUTER_HOOK_SERVER": "off"}
+        hook, hook_rss = cold([router_cli, "hook", "claude"], args.cold_runs, hook_env)
 
     rows = []
     for backend in ("torch", "onnx"):
@@ -107,15 +140,20 @@ def main() -> None:
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         rows += [tuple(line.split("\t")) for line in out.splitlines() if line.count("\t") == 3]
     onnx, torch = load_router(backend="onnx"), load_router(backend="torch")
-    rows.append(
+    rows.append(int8_row(test[: args.batch], max(3, args.runs // 40)))
+    base = f"{imp:.2f} s (import sentence_transformers)"
+    rows += [
+        ("cold: first router route after install (empty cache)", base, f"{first:.2f} s", f"{first / imp:.2f}x time"),
+        ("cold: router route (export cached)", base, f"{cli:.2f} s", f"{cli / imp:.2f}x time"),
+        ("cold: router hook claude", base, f"{hook:.2f} s", f"{hook / imp:.2f}x time"),
+        ("cold: peak RSS of router route", f"{imp_rss:.0f} MB", f"{cli_rss:.0f} MB", f"{cli_rss / imp_rss:.2f}x"),
         (
-            "cold process: wall",
-            f"{imp:.2f} s (import sentence_transformers)",
-            f"{cli:.2f} s (router route)",
-            f"{cli / imp:.2f}x time",
-        )
-    )
-    rows.append(("cold process: peak RSS", f"{imp_rss:.0f} MB", f"{cli_rss:.0f} MB", f"{cli_rss / imp_rss:.2f}x"))
+            "cold: peak RSS of router hook claude",
+            f"{imp_rss:.0f} MB",
+            f"{hook_rss:.0f} MB",
+            f"{hook_rss / imp_rss:.2f}x",
+        ),
+    ]
 
     a, b = onnx.route_batch(test), torch.route_batch(test)
     same = sum(x.delegate == y.delegate and x.uncertain == y.uncertain for x, y in zip(a, b))
