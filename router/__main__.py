@@ -1,5 +1,5 @@
 """`python -m router`: the same as the `router` command."""
 
-from router.cli.app import main
+from router.cli.entry import main
 
 main()

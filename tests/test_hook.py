@@ -228,3 +228,46 @@ def test_first_use_prepares_in_the_background_and_lets_the_prompt_through(monkey
     claude(io.StringIO(json.dumps(event("Add an index to orders"))), out, err, model=fake_model)
     assert started == [fake_model] and out.getvalue() == ""
     assert err.getvalue().startswith("router hook: first use") and err.getvalue().count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--sever", "http://127.0.0.1:1"],
+        ["--timeout", "soon"],
+        ["--timeout", "-1"],
+        ["--timeout"],
+        ["--model"],
+        ["extra"],
+        ["--server=http://x", "--bogus=1"],
+    ],
+)
+def test_usage_errors_in_the_command_line_never_block(argv):
+    from router.serving.hook import run_command
+
+    out, err = io.StringIO(), io.StringIO()
+    run_command(argv, io.StringIO(json.dumps(event("Add an index"))), out, err)
+    assert out.getvalue() == "" and err.getvalue().startswith("router hook: ") and err.getvalue().count("\n") == 1
+
+
+def test_the_console_script_hook_exits_0_on_a_typo_and_skips_typer():
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).with_name("router")
+    probe = "import sys, runpy; sys.argv = ['router', 'hook', 'claude', '--sever', 'x']; "
+    probe += (
+        "from router.cli.entry import main; main(); print(sorted(m for m in ('typer', 'numpy') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], input="{}", capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "[]"
+    assert done.stderr.startswith("router hook: unknown option '--sever'")
+    typo = subprocess.run([str(script), "hook", "claude", "--timeout", "x"], input="{}", capture_output=True, text=True)
+    assert (typo.returncode, typo.stdout) == (0, "") and typo.stderr.count("\n") == 1
+
+
+def test_the_options_parse(tmp_path):
+    from router.serving.hook import parse_command
+
+    parsed = parse_command(["--model", str(tmp_path), "--server=http://h:1", "--timeout", "0.5"])
+    assert parsed == {"model": tmp_path, "server": "http://h:1", "timeout": 0.5}

@@ -173,3 +173,44 @@ def claude(
         return
     if answer:
         stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
+
+
+def parse_command(argv: list[str]) -> dict[str, Any]:
+    """The options of `router hook claude` (`--model DIR`, `--server URL`, `--timeout SECONDS`).
+
+    Raises `HookInputError` on anything else: the caller reports it and lets the prompt through.
+    """
+    options: dict[str, Any] = {"model": None, "server": None, "timeout": HOOK_SERVER_TIMEOUT}
+    names = {"--model": "model", "--server": "server", "--timeout": "timeout"}
+    rest = list(argv)
+    while rest:
+        flag, value = rest.pop(0), None
+        if "=" in flag and flag.startswith("--"):
+            flag, value = flag.split("=", 1)
+        if flag not in names:
+            raise HookInputError(f"unknown option {flag!r} (options: {', '.join(names)})")
+        if value is None:
+            if not rest:
+                raise HookInputError(f"option {flag} needs a value")
+            value = rest.pop(0)
+        key = names[flag]
+        if key == "timeout":
+            try:
+                options[key] = float(value)
+            except ValueError:
+                raise HookInputError(f"--timeout must be a number of seconds, got {value!r}") from None
+            if not 0 < options[key] <= 60:
+                raise HookInputError(f"--timeout must be in (0, 60] seconds, got {value}")
+        else:
+            options[key] = Path(value) if key == "model" else value
+    return options
+
+
+def run_command(argv: list[str], stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> None:
+    """`router hook claude ARGV`: answer one event; a usage error is one stderr line, never an exit code."""
+    try:
+        options = parse_command(argv)
+    except HookInputError as err:
+        stderr.write(f"router hook: {err}\n")
+        return
+    claude(stdin, stdout, stderr, **options)
