@@ -1,0 +1,78 @@
+"""The transfer proxy holds out whole kinds, whole writing passes, and the scenario voice."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from typer.testing import CliRunner
+
+from router.cli.app import app
+from router.dataset.examples import load_examples
+from router.dataset.voice import is_scenario_voice
+from router.training.transfer import run_scheme, transfer_proxy, writing_pass
+from tests.fakes import HASHING_ENCODER, HashingEncoder
+
+
+class Spy(ClassifierMixin, BaseEstimator):
+    """Remembers the rows it was fitted on (by a hidden first column) and scores the second column."""
+
+    fitted_on: list[set[int]] = []
+
+    def fit(self, X, y):
+        Spy.fitted_on.append(set(X[:, 0].astype(int).tolist()))
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def decision_function(self, X):
+        return X[:, 1]
+
+
+def rows(small_data):
+    examples = [ex for name in ("train", "dev", "test") for ex in load_examples(small_data / f"{name}.jsonl")]
+    X = np.c_[np.arange(len(examples)), np.array([ex.label for ex in examples], dtype=float)]
+    return examples, X
+
+
+def test_kinds_and_passes_are_held_out_whole(small_data):
+    examples, X = rows(small_data)
+    for scheme, group in (("kinds", lambda ex: ex.kind), ("passes", writing_pass)):
+        Spy.fitted_on = []
+        result = run_scheme(scheme, examples, X, Spy())
+        assert len(result.y) == len(examples)  # every row scored once, out of fold
+        for seen in Spy.fitted_on:
+            held = {group(ex) for i, ex in enumerate(examples) if i not in seen}
+            assert not held & {group(examples[i]) for i in seen}  # no held-out group leaked into training
+
+
+def test_voice_shift_trains_on_plain_requests_and_tests_on_the_voice(small_data):
+    examples, X = rows(small_data)
+    Spy.fitted_on = []
+    result = run_scheme("voice", examples, X, Spy())
+    voiced = {i for i, ex in enumerate(examples) if is_scenario_voice(ex.text)}
+    assert Spy.fitted_on == [set(range(len(examples))) - voiced]
+    assert len(result.y) == len(voiced)
+
+
+def test_proxy_summary_ranks_a_real_model(small_data):
+    from sklearn.linear_model import LogisticRegression
+
+    examples, _ = rows(small_data)
+    X = HashingEncoder().encode([ex.text for ex in examples], normalize_embeddings=True)
+    result = transfer_proxy(examples, X, LogisticRegression(max_iter=1000))
+    assert set(result) >= {"kinds", "passes", "voice", "mean_roc_auc"}
+    for scheme in ("kinds", "passes"):
+        ci = result[scheme]["roc_auc"]
+        assert ci["low"] <= ci["value"] <= ci["high"] and ci["value"] > 0.5
+    assert writing_pass(examples[0]) == examples[0].id.split("-")[0]
+
+
+def test_eval_transfer_cli(small_data):
+    result = CliRunner().invoke(
+        app,
+        ["eval", "--transfer", "--data-dir", str(small_data), "--encoder", HASHING_ENCODER, "--classifier", "logreg"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["candidate"]["classifier"] == "logreg" and report["kinds"]["groups"] > 5
