@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -18,7 +19,7 @@ from tests.fakes import HASHING_ENCODER, HashingEncoder
 class Spy(ClassifierMixin, BaseEstimator):
     """Remembers the rows it was fitted on (by a hidden first column) and scores the second column."""
 
-    fitted_on: list[set[int]] = []
+    fitted_on: ClassVar[list[set[int]]] = []
 
     def fit(self, X, y):
         Spy.fitted_on.append(set(X[:, 0].astype(int).tolist()))
