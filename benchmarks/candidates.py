@@ -31,6 +31,7 @@ from router.encoders.embedder import SentenceEmbedder
 from router.evaluation.metrics import binary_metrics
 from router.evaluation.stats import bootstrap_ci
 from router.settings import embedding_cache_dir
+from router.training.blend import SvmKnnClassifier
 from router.training.config import TrainConfig
 from router.training.describe import describe
 from router.training.fit import fit, load_training_data
@@ -39,15 +40,21 @@ from router.training.transfer import transfer_proxy
 
 ROOT = Path(__file__).resolve().parent.parent
 CANDIDATES = {
-    "current: auto (LR vs RBF SVM by CV), MiniLM fp32": {"classifier": "auto", "encoder_runtime": "fp32"},
+    "v0003 pipeline: RBF SVM (auto by CV), MiniLM fp32": {"classifier": "auto", "encoder_runtime": "fp32"},
+    "RBF SVM + nearest-examples vote, MiniLM fp32": {"classifier": "svm-knn", "encoder_runtime": "fp32"},
+    "RBF SVM + nearest-examples vote, MiniLM int8 (ONNX, trained as served)": {
+        "classifier": "svm-knn",
+        "encoder_runtime": "onnx-int8",
+    },
     "logistic regression, MiniLM fp32": {"classifier": "logreg", "encoder_runtime": "fp32"},
-    "auto, MiniLM int8 (ONNX, trained as served)": {"classifier": "auto", "encoder_runtime": "onnx-int8"},
 }
 
 
 def proxy_classifier(meta) -> object:
     """The classifier the pipeline chose, unfitted (the proxy refits it per fold)."""
     name, c = meta.classifier["classifier"], float(meta.classifier["C"])
+    if name == "SvmKnnClassifier":
+        return SvmKnnClassifier(C=c, random_state=0)
     if name == "SVC":
         return SVC(kernel="rbf", C=c, random_state=0)
     return LogisticRegression(C=c, max_iter=2000, random_state=0)

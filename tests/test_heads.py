@@ -53,3 +53,26 @@ def test_router_probabilities_equal_the_skops_pipeline(fake_model, small_data):
     got = np.array([d.probability for d in router.route_batch(texts)])
     np.testing.assert_allclose(got, expected, atol=1e-6)
     assert [d.delegate for d in router.route_batch(texts)] == list(model.predict(texts) == 1)
+
+
+def test_svm_with_a_neighbour_vote_matches_its_numpy_head(small_data):
+    from sklearn.calibration import CalibratedClassifierCV
+
+    from router.dataset.examples import load_examples
+    from router.training.blend import SvmKnnClassifier
+    from tests.fakes import HashingEncoder
+
+    train = load_examples(small_data / "train.jsonl")
+    test = load_examples(small_data / "test.jsonl")
+    encoder = HashingEncoder()
+    X = encoder.encode([ex.text for ex in train], normalize_embeddings=True)
+    Xt = encoder.encode([ex.text for ex in test], normalize_embeddings=True)
+    y = np.array([ex.label for ex in train])
+    model = CalibratedClassifierCV(SvmKnnClassifier(k=5, weight=5.0), method="sigmoid", cv=3, ensemble=False).fit(X, y)
+    head = DelegateHead.from_estimator(model)
+    assert head.vote is not None and head.vote.k == 5
+    np.testing.assert_allclose(head.proba(Xt), model.predict_proba(Xt)[:, 1], atol=1e-6)
+    again = DelegateHead.from_arrays(head.to_arrays())
+    np.testing.assert_allclose(again.proba(Xt), head.proba(Xt), atol=0)
+    plain = SvmKnnClassifier(k=5, weight=0.0).fit(X, y)
+    np.testing.assert_allclose(plain.decision_function(Xt), plain.svm_.decision_function(Xt), atol=1e-12)

@@ -22,6 +22,30 @@ def _expit(z: np.ndarray) -> np.ndarray:
     return np.asarray(0.5 * (1.0 + np.tanh(0.5 * z)))
 
 
+def top_k_mean(X: np.ndarray, memory: np.ndarray, k: int) -> np.ndarray:
+    """Per row of X, the mean of its k largest dot products with the rows of `memory`.
+
+    einsum, not BLAS: OpenBLAS threads fighting the encoder's threads slow routing down.
+    """
+    sims = np.einsum("nd,md->nm", np.asarray(X, dtype=np.float64), np.asarray(memory, dtype=np.float64))
+    kk = min(k, sims.shape[1])
+    return np.asarray(np.partition(sims, -kk, axis=1)[:, -kk:].mean(axis=1))
+
+
+@dataclass(frozen=True, eq=False)
+class NeighbourVote:
+    """The nearest-examples vote added to an SVM's margin: weight x (top-k cosine to positives - to negatives)."""
+
+    positives: np.ndarray  # (p, d) training embeddings of label 1
+    negatives: np.ndarray  # (q, d) training embeddings of label 0
+    k: int
+    weight: float
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        """The weighted vote per row."""
+        return self.weight * (top_k_mean(X, self.positives, self.k) - top_k_mean(X, self.negatives, self.k))
+
+
 @dataclass(frozen=True, eq=False)
 class DelegateHead:
     """Calibrated probability of the positive class from embeddings."""
@@ -33,6 +57,7 @@ class DelegateHead:
     gamma: float
     a: float
     b: float
+    vote: NeighbourVote | None = None  # rbf with a nearest-examples vote
 
     @cached_property
     def norms(self) -> np.ndarray:
@@ -46,7 +71,8 @@ class DelegateHead:
             return np.asarray(X @ self.weights + self.intercept)
         # einsum, not BLAS: OpenBLAS threads fighting torch's OpenMP threads doubled route() time.
         sq = (X * X).sum(1)[:, None] + self.norms[None, :] - 2.0 * np.einsum("nd,md->nm", X, self.weights)
-        return np.asarray(np.exp(-self.gamma * np.maximum(sq, 0.0)) @ self.dual + self.intercept)
+        margin = np.exp(-self.gamma * np.maximum(sq, 0.0)) @ self.dual + self.intercept
+        return np.asarray(margin if self.vote is None else margin + self.vote.score(X))
 
     def proba(self, X: np.ndarray) -> np.ndarray:
         """Calibrated P(delegate) per row."""
@@ -59,6 +85,10 @@ class DelegateHead:
         (sigmoid,) = inner.calibrators
         est = inner.estimator
         name = type(est).__name__
+        if name == "SvmKnnClassifier":
+            svm = cls.from_svc(est.svm_, sigmoid)
+            vote = NeighbourVote(np.asarray(est.positives_), np.asarray(est.negatives_), int(est.k), float(est.weight))
+            return cls(svm.kind, svm.weights, svm.dual, svm.intercept, svm.gamma, svm.a, svm.b, vote)
         if name == "LogisticRegression":
             return cls(
                 "linear",
@@ -70,31 +100,45 @@ class DelegateHead:
                 float(sigmoid.b_),
             )
         if name == "SVC" and est.kernel == "rbf":
-            return cls(
-                "rbf",
-                np.asarray(est.support_vectors_, dtype=np.float64),
-                est.dual_coef_.ravel().astype(np.float64),
-                float(est.intercept_[0]),
-                float(est._gamma),
-                float(sigmoid.a_),
-                float(sigmoid.b_),
-            )
+            return cls.from_svc(est, sigmoid)
         raise TypeError(f"no numpy head for {name}")
+
+    @classmethod
+    def from_svc(cls, svc: Any, sigmoid: Any) -> DelegateHead:
+        """The arithmetic of a fitted RBF `SVC` and its sigmoid calibrator."""
+        return cls(
+            "rbf",
+            np.asarray(svc.support_vectors_, dtype=np.float64),
+            svc.dual_coef_.ravel().astype(np.float64),
+            float(svc.intercept_[0]),
+            float(svc._gamma),
+            float(sigmoid.a_),
+            float(sigmoid.b_),
+        )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays for an `.npz` file."""
-        return {
+        arrays = {
             "kind": np.array(self.kind),
             "weights": self.weights,
             "dual": self.dual,
             "scalars": np.array([self.intercept, self.gamma, self.a, self.b]),
         }
+        if self.vote is not None:
+            arrays["vote_positives"] = self.vote.positives
+            arrays["vote_negatives"] = self.vote.negatives
+            arrays["vote_scalars"] = np.array([self.vote.k, self.vote.weight], dtype=np.float64)
+        return arrays
 
     @classmethod
     def from_arrays(cls, arrays: Any) -> DelegateHead:
         """Rebuild from `to_arrays()` output."""
         intercept, gamma, a, b = (float(v) for v in arrays["scalars"])
-        return cls(str(arrays["kind"]), arrays["weights"], arrays["dual"], intercept, gamma, a, b)
+        vote = None
+        if "vote_scalars" in arrays:
+            k, weight = (float(v) for v in arrays["vote_scalars"])
+            vote = NeighbourVote(arrays["vote_positives"], arrays["vote_negatives"], int(k), weight)
+        return cls(str(arrays["kind"]), arrays["weights"], arrays["dual"], intercept, gamma, a, b, vote)
 
 
 #: scikit-learn's default token pattern: words of two or more word characters.
