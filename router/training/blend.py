@@ -22,7 +22,7 @@ from router.core.heads import top_k_mean
 class SvmKnnClassifier(ClassifierMixin, BaseEstimator):
     """RBF SVM plus a weighted nearest-examples vote, on normalised embeddings."""
 
-    def __init__(self, C: float = 10.0, k: int = 10, weight: float = 5.0, random_state: int | None = None) -> None:
+    def __init__(self, C: float = 10.0, k: int = 5, weight: float = 5.0, random_state: int | None = None) -> None:
         self.C = C
         self.k = k
         self.weight = weight

@@ -26,7 +26,7 @@ def candidate_grid(seed: int, classifier: str = "auto") -> list[dict[str, Any]]:
     grid: dict[str, dict[str, Any]] = {
         "logreg": {"clf": [LogisticRegression(max_iter=2000, random_state=seed)], "clf__C": C_GRID},
         "svm-rbf": {"clf": [SVC(kernel="rbf", random_state=seed)], "clf__C": SVM_C_GRID},
-        # Chosen on the transfer proxy, not by CV: C = 10, a vote of the 10 nearest examples weighted 5.
+        # Chosen on the transfer proxy, not by CV: C = 10, a vote of the 5 nearest examples weighted 5.
         "svm-knn": {"clf": [SvmKnnClassifier(random_state=seed)], "clf__C": [10.0]},
     }
     return [grid["logreg"], grid["svm-rbf"]] if classifier == "auto" else [grid[classifier]]
