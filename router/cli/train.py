@@ -31,6 +31,9 @@ def train(
     encoder_runtime: Annotated[
         str, typer.Option("--encoder-runtime", help="Embed for training and serving with: fp32 or onnx-int8.")
     ] = "fp32",
+    classifier: Annotated[
+        str, typer.Option(help="svm-knn (default), auto (LR or RBF SVM by CV), logreg or svm-rbf.")
+    ] = "svm-knn",
     min_precision: Annotated[float | None, typer.Option(help="Tune the threshold for F1 at this precision.")] = None,
     seed: int = 0,
     cache_dir: Annotated[
@@ -54,6 +57,7 @@ def train(
         agent=agent,
         encoder=encoder,
         encoder_runtime=encoder_runtime,
+        classifier=classifier,
         cache_dir=None if no_cache else str(cache_dir or embedding_cache_dir()),
         min_precision=min_precision,
         seed=seed,
