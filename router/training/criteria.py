@@ -22,15 +22,19 @@ from router.dataset.examples import Example
 from router.evaluation.metrics import rates
 
 #: Candidate cuts for the model's `criteria_cut`.
-CUTS = tuple(float(c) for c in np.round(np.arange(0.3, 0.61, 0.05), 2))
+CUTS = tuple(float(c) for c in np.round(np.arange(0.3, 0.701, 0.01), 2))
 #: The named criteria should find at least this share of the labeled ones on dev positives.
 MIN_RECALL = 0.8
 
 
 class CriteriaModel(BaseEstimator):
-    """One-vs-rest logistic regression over [embedding, weight x TF-IDF(text)]."""
+    """One-vs-rest logistic regression over [embedding, weight x TF-IDF(text)].
 
-    def __init__(self, C: float = 10.0, weight: float = 1.0, min_df: int = 2, seed: int = 0) -> None:
+    C = 3 and weight = 2 were chosen by 5-fold cross-validation on the training positives (micro precision
+    at the recall of the previous head), among C in {3, 10, 30} and weight in {0.5, 1, 2, 3, 4}.
+    """
+
+    def __init__(self, C: float = 3.0, weight: float = 2.0, min_df: int = 2, seed: int = 0) -> None:
         self.C = C
         self.weight = weight
         self.min_df = min_df
