@@ -39,7 +39,7 @@ def test_metadata_records_everything(fake_model):
         "business_logic",
     ]
     assert meta["training_data"]["counts"]["train"]["n"] == 400
-    assert {c["classifier"] for c in meta["metrics"]["cv"]["candidates"]} == {"LogisticRegression", "SVC"}
+    assert {c["classifier"] for c in meta["metrics"]["cv"]["candidates"]} == {"SvmKnnClassifier"}  # the default
     band = meta["abstain_band"]
     assert band["low"] <= meta["threshold"] <= band["high"]
     assert set(meta["metrics"]) >= {"cv", "train", "dev", "test", "criteria_dev"}
@@ -86,9 +86,14 @@ def test_threshold_tuning_with_min_precision():
 
 def test_min_precision_and_eval_files(small_data, tmp_path):
     config = TrainConfig(
-        data_dir=small_data, encoder=HASHING_ENCODER, min_precision=0.6, eval_files=(small_data / "test.jsonl",)
+        data_dir=small_data,
+        encoder=HASHING_ENCODER,
+        min_precision=0.6,
+        eval_files=(small_data / "test.jsonl",),
+        classifier="auto",
     )
     meta = train_and_publish(config, tmp_path / "precise")
+    assert {c["classifier"] for c in meta.metrics["cv"]["candidates"]} == {"LogisticRegression", "SVC"}
     assert meta.metric("dev", "precision") >= 0.6 and meta.min_precision == 0.6
     assert meta.metrics[str(small_data / "test.jsonl")]["n"] == 150
 
