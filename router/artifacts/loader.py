@@ -7,13 +7,10 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from router.artifacts.heads_file import load_heads
 from router.artifacts.locations import default_model_path
-from router.artifacts.model_folder import CRITERIA_FILE, HEADS_FILE, MODEL_FILE, read_metadata
+from router.artifacts.model_folder import load_model_heads, read_metadata
 from router.artifacts.registry import resolve
-from router.artifacts.skops_io import load_skops
 from router.core.decision import Decision
-from router.core.heads import CriteriaHead, DelegateHead
 from router.core.router import LoadedModel, Reloader, Router
 from router.decision_log.backends import open_log
 from router.encoders.catalog import RUNTIMES, get_encoder
@@ -21,19 +18,14 @@ from router.errors import DataError
 from router.settings import ENV_BACKEND, ENV_LOG
 
 
-def load_model_heads(folder: Path) -> tuple[DelegateHead, CriteriaHead]:
-    """A model folder's heads: from `heads.npz` (numpy only) when present, else from the skops files."""
-    if (folder / HEADS_FILE).is_file():
-        return load_heads(folder / HEADS_FILE)
-    model = load_skops(folder / MODEL_FILE)
-    delegate = DelegateHead.from_estimator(model.named_steps["clf"].estimator_)
-    return delegate, CriteriaHead.from_estimator(load_skops(folder / CRITERIA_FILE))
-
-
 def load_model(folder: Path, runtime: str, previous: LoadedModel | None = None) -> LoadedModel:
-    """One model folder, loaded: its metadata, heads and encoder (kept from `previous` when the same)."""
+    """One model folder, loaded: its metadata, heads and encoder (kept from `previous` when the same).
+
+    Every file is hash-checked and validated first: a tampered or broken folder raises
+    `UntrustedModelError` or `DataError` and nothing of it is used.
+    """
     metadata = read_metadata(folder)
-    delegate, criteria = load_model_heads(folder)
+    delegate, criteria = load_model_heads(folder, metadata)
     enc = metadata.encoder
     if previous is not None and previous.metadata.encoder == enc:
         encoder = previous.encoder

@@ -6,7 +6,9 @@
 
 A version is written into a staging folder and renamed into `versions/` whole, so a killed writer
 leaves at most a staging folder behind (removed by the next writer), never a half version. Writers
-serialise on `ROOT/.lock` (`fcntl.flock`). Import-light: routing resolves `current` through here.
+serialise on `ROOT/.lock` (`fcntl.flock`). A version is checked whole (hashes, metadata, heads) before
+it is published, promoted or rolled back to. Symlinked version folders, `current` and `history` are
+refused. Import-light: routing resolves `current` through here.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from router.artifacts.model_folder import METADATA_FILE, read_metadata
+from router.artifacts.model_folder import METADATA_FILE, check_model_folder
 from router.errors import ModelNotFoundError, RegistryError
 from router.fs import append_jsonl, fsync_dir, fsync_tree, locked, write_text_atomic
 
@@ -51,9 +53,15 @@ def resolve(path: str | Path) -> Path:
     return path
 
 
+def _no_symlink(path: Path) -> None:
+    if path.is_symlink():
+        raise RegistryError(f"{path}: a symlink; a registry's versions, {CURRENT} and {HISTORY} must be real")
+
+
 def current(root: str | Path) -> str:
     """The name of the current version."""
     pointer = Path(root) / CURRENT
+    _no_symlink(pointer)
     try:
         name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
@@ -67,7 +75,8 @@ def current(root: str | Path) -> str:
 
 def current_or_none(root: str | Path) -> str | None:
     """The current version's name, or None when the registry has none yet."""
-    return current(root) if (Path(root) / CURRENT).is_file() else None
+    pointer = Path(root) / CURRENT
+    return current(root) if pointer.is_file() or pointer.is_symlink() else None
 
 
 def versions(root: str | Path) -> list[str]:
@@ -75,7 +84,7 @@ def versions(root: str | Path) -> list[str]:
     folder = Path(root) / VERSIONS
     if not folder.is_dir():
         return []
-    names = [p.name for p in folder.iterdir() if VERSION_NAME.match(p.name) and p.is_dir()]
+    names = [p.name for p in folder.iterdir() if VERSION_NAME.match(p.name) and p.is_dir() and not p.is_symlink()]
     return sorted(names, key=lambda n: int(n[1:]))
 
 
@@ -84,6 +93,7 @@ def version_folder(root: str | Path, version: str) -> Path:
     if not VERSION_NAME.match(version):
         raise RegistryError(f"not a version name: {version!r} (expected e.g. v0003)")
     folder = Path(root) / VERSIONS / version
+    _no_symlink(folder)
     if not (folder / METADATA_FILE).is_file():
         raise ModelNotFoundError(f"{root}: no version {version}")
     return folder
@@ -92,10 +102,11 @@ def version_folder(root: str | Path, version: str) -> Path:
 def history(root: str | Path) -> list[dict[str, Any]]:
     """Every switch of `current`, oldest first."""
     path = Path(root) / HISTORY
+    _no_symlink(path)
     if not path.is_file():
         return []
     entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             entry = json.loads(line)
         except json.JSONDecodeError:  # a torn last line from a killed writer
@@ -144,7 +155,7 @@ def publish(
         names = versions(root)
         version = f"v{int(names[-1][1:]) + 1 if names else 1:04d}"
         promoted = promote and (not check_current or current_or_none(root) == expected_current)
-        meta = read_metadata(staged).with_version(version)
+        meta = check_model_folder(staged).with_version(version)
         write_text_atomic(staged / METADATA_FILE, json.dumps(meta.to_dict(), indent=2) + "\n", mode=0o644)
         if finalize is not None:
             finalize(staged, version, promoted)
@@ -161,8 +172,7 @@ def promote(root: str | Path, version: str, reason: str = "promote") -> tuple[st
     """Make `version` current; returns (previous, version)."""
     root = Path(root)
     with locked(root, LOCK):
-        version_folder(root, version)
-        read_metadata(root / VERSIONS / version)
+        check_model_folder(version_folder(root, version))
         previous = current_or_none(root)
         if previous != version:
             _switch(root, version, reason)
@@ -174,7 +184,7 @@ def rollback(root: str | Path) -> tuple[str | None, str]:
     root = Path(root)
     with locked(root, LOCK):
         target = _rollback_target(history(root))
-        version_folder(root, target)
+        check_model_folder(version_folder(root, target))
         previous = current_or_none(root)
         _switch(root, target, "rollback")
     return previous, target
@@ -196,6 +206,7 @@ def _rollback_target(entries: list[dict[str, Any]]) -> str:
 
 
 def _switch(root: Path, version: str, reason: str) -> None:
+    _no_symlink(root / HISTORY)
     previous = current_or_none(root)
     write_text_atomic(root / CURRENT, version + "\n", mode=0o644)
     fsync_dir(root)
