@@ -119,7 +119,7 @@ class DecisionLog:
             conn = self._connect()
             with conn:
                 conn.executemany(INSERT, rows)
-        except (sqlite3.Error, OSError) as err:
+        except (sqlite3.Error, OSError, ValueError) as err:  # ValueError: text SQLite cannot encode
             self._drop()
             self._warn(err)
             return None

@@ -128,13 +128,16 @@ def create_app(
         """Route `text` (answers one decision) or `texts` (answers `{"decisions": [...]}`)."""
         texts = [request.text] if request.text is not None else request.texts or []
         check_size(texts)
-        try:
-            decisions = [d.to_dict() for d in router.route_batch(texts)] if texts else []
-        except DataError as err:
-            raise HTTPException(422, str(err)) from None
         if request.text is not None:
-            return DecisionOut.model_validate(decisions[0])
-        return DecisionsOut.model_validate({"decisions": decisions})
+            try:
+                return DecisionOut.model_validate(router.route(request.text).to_dict())
+            except DataError as err:
+                raise HTTPException(422, str(err)) from None
+        items = [
+            {"error": item.error} if item.decision is None else item.decision.to_dict()
+            for item in router.route_each(texts)
+        ]
+        return DecisionsOut.model_validate({"decisions": items})
 
     @app.post(
         "/v1/hooks/claude/user-prompt-submit",
@@ -147,14 +150,16 @@ def create_app(
     ) -> HookAnswer:
         """Claude Code `http` hook for UserPromptSubmit: `additionalContext` when the prompt fits the agent.
 
-        A prompt longer than the text limit is cut to it (the encoder reads far less), and a blank
-        prompt answers `{}`, so a hook never fails on the prompt's size or content.
+        A prompt longer than the text limit is cut to it (the encoder reads far less), and a blank or
+        invalid prompt answers `{}`, so a hook never fails on the prompt's size or content.
         """
         if event.hook_event_name != EVENT:
             raise HTTPException(422, f"expected a {EVENT} event, got {event.hook_event_name!r}")
-        if not event.prompt.strip():
+        try:
+            decision = router.route(event.prompt[:max_chars])
+        except DataError:  # a blank or invalid prompt: let it through unrouted
             return HookAnswer.model_validate({})
-        return HookAnswer.model_validate(hook_output(router.route(event.prompt[:max_chars]).to_dict()))
+        return HookAnswer.model_validate(hook_output(decision.to_dict()))
 
     return app
 
