@@ -1,9 +1,8 @@
-"""`router serve`, `router hook claude` and `router mcp`: the front-ends for parent agents."""
+"""`router serve` and `router mcp`: the front-ends for parent agents (`router hook` is in `router.cli.hook`)."""
 
 from __future__ import annotations
 
 import os
-import sys
 from typing import Annotated
 
 import typer
@@ -11,9 +10,7 @@ import typer
 from router.cli.options import ModelOption
 from router.cli.output import fail
 from router.errors import RouterError
-from router.settings import ENV_TOKEN, HOOK_SERVER_TIMEOUT, HOST, PORT
-
-hook_app = typer.Typer(help="Hooks for parent agents.", no_args_is_help=True)
+from router.settings import ENV_TOKEN, HOST, PORT
 
 
 def serve(
@@ -31,18 +28,6 @@ def serve(
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
     run(host, port, model, token)
-
-
-@hook_app.command("claude")
-def hook_claude(
-    model: ModelOption = None,
-    server: Annotated[str | None, typer.Option(help="Ask a running `router serve` at this URL instead.")] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for --server.")] = HOOK_SERVER_TIMEOUT,
-) -> None:
-    """Claude Code UserPromptSubmit command hook: event JSON on stdin, hook JSON on stdout; always exit 0."""
-    from router.serving.hook import claude
-
-    claude(sys.stdin, sys.stdout, sys.stderr, model=model, server=server, timeout=timeout)
 
 
 def mcp(model: ModelOption = None) -> None:
