@@ -10,11 +10,11 @@ from router.cli.data import data_app
 from router.cli.doctor import doctor, prepare
 from router.cli.evaluate import eval_
 from router.cli.feedback import feedback, label_app, review
+from router.cli.hook import hook_app, run_hook
 from router.cli.models import models_app
 from router.cli.output import one_line
 from router.cli.retrain import retrain
 from router.cli.route import route
-from router.cli.hook import hook_app, run_hook
 from router.cli.serve import mcp, serve
 from router.cli.train import train
 
