@@ -17,6 +17,13 @@ ENV_HOME = "ROUTER_HOME"
 ENV_LOG = "ROUTER_DECISION_LOG"
 ENV_TOKEN = "ROUTER_TOKEN"
 ENV_PLUGINS = "ROUTER_PLUGINS"
+ENV_LOG_TEXT = "ROUTER_LOG_TEXT"
+
+#: What the decision log stores of each text: "full", "redacted" (common secret shapes masked) or "hash".
+LOG_TEXT_MODES = ("full", "redacted", "hash")
+DEFAULT_LOG_TEXT = "redacted"
+#: The longest routing waits for the decision log's lock (seconds); past it, the decision is not logged.
+LOG_LOCK_TIMEOUT = 0.1
 
 #: Labeled data, relative to the working directory (a checkout's `data/`).
 DATA_DIR = Path("data")

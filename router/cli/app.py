@@ -11,6 +11,7 @@ from router.cli.doctor import doctor, prepare
 from router.cli.evaluate import eval_
 from router.cli.feedback import feedback, label_app, review
 from router.cli.hook import hook_app, run_hook
+from router.cli.log import log_app
 from router.cli.models import models_app
 from router.cli.output import one_line
 from router.cli.retrain import retrain
@@ -31,6 +32,7 @@ app.add_typer(label_app, name="label")
 app.command()(review)
 app.command()(retrain)
 app.add_typer(models_app, name="models")
+app.add_typer(log_app, name="log")
 app.command()(doctor)
 app.command()(prepare)
 

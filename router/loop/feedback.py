@@ -24,6 +24,7 @@ from router.dataset.examples import Example, parse_file, parse_record
 from router.dataset.jsonl import decode_line, loads
 from router.dataset.targets import load_targets
 from router.decision_log.backends import open_log
+from router.decision_log.redact import is_hashed
 from router.errors import DataError, LabelConflictError, RouterError
 from router.fs import append_jsonl, locked
 from router.settings import DATA_DIR, ENV_LOG
@@ -170,6 +171,10 @@ def record_feedback(
         if log is None:
             raise DataError(f"a decision id needs the decision log: pass --log or set {ENV_LOG}")
         decision = open_log(log).get(target)
+        if is_hashed(decision.text):
+            raise DataError(
+                f"decision {target} was logged with --log-text hash: its text is not stored; label the text itself"
+            )
         text = decision.text
         if label == 1 and not criteria:
             criteria = decision.criterion_ids
