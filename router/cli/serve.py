@@ -15,8 +15,12 @@ from router.settings import ENV_TOKEN, HOST, PORT
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind; off loopback ROUTER_TOKEN is required.")] = HOST,
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = PORT,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = PORT,
     model: ModelOption = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option("--allow-host", help="Also answer to this Host name (repeat); on loopback only loopback names."),
+    ] = None,
 ) -> None:
     """Serve decisions over HTTP (POST /v1/route, Claude Code http hook, OpenAPI at /openapi.json)."""
     from router.serving.http import bind_problem
@@ -27,7 +31,7 @@ def serve(
     if problem is not None:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
-    run(host, port, model, token)
+    run(host, port, model, token, allow_host or ())
 
 
 def mcp(model: ModelOption = None) -> None:

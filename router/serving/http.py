@@ -1,26 +1,28 @@
 """`router serve`: routing decisions over HTTP (FastAPI), including Claude Code's `http` hook.
 
 Endpoints: `POST /v1/route`, `GET /v1/model`, `POST /v1/hooks/claude/user-prompt-submit`, `GET /healthz`;
-the OpenAPI document is at `/openapi.json`. Errors are JSON `{"detail": ...}`: 401 without the bearer
-token (when one is set), 413 for a body or text over the limits, 422 for an invalid request, 503 while
-no model can be loaded (`/healthz` still answers).
+the OpenAPI document is at `/openapi.json`. Errors are JSON `{"detail": ...}`: 400 for a Host outside
+the allow-list, 401 without the bearer token (when one is set), 403 for a cross-origin write without a
+token, 404 for an unknown path (no redirects), 408 for a body not sent in time, 413 for a body or text
+over the limits, 422 for an invalid request, 503 while no model can be loaded or when busy (`/healthz`
+still answers).
 """
 
-import ipaddress
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Security
+from fastapi import Depends, FastAPI, HTTPException, Request, Security
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 
 from router.artifacts.loader import load_router
 from router.core.router import Router
 from router.errors import DataError, RouterError
-from router.serving.guard import Guard
+from router.serving.guard import BODY_TIMEOUT, LOOPBACK_HOSTS, MAX_CONCURRENT, Guard, is_loopback
 from router.serving.hook import EVENT, hook_output
 from router.serving.schemas import (
     DecisionOut,
@@ -70,11 +72,16 @@ def create_app(
     max_chars: int = MAX_CHARS,
     max_body: int = MAX_BODY,
     preload: bool = False,
+    allowed_hosts: Collection[str] | None = None,
+    max_concurrent: int = MAX_CONCURRENT,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> FastAPI:
     """The HTTP app for one model folder (default: `ROUTER_MODEL` or the shipped model).
 
-    With `token`, every `/v1/*` request needs `Authorization: Bearer <token>`. With `preload`, the model
-    loads at start-up (a failure is reported on stderr and routes answer 503 until it loads).
+    With `token`, every `/v1/*` request needs `Authorization: Bearer <token>`; without one, cross-origin
+    writes are refused. With `allowed_hosts`, other Host headers are refused (`serve` sets the loopback
+    names when bound to loopback). With `preload`, the model loads at start-up (a failure is reported on
+    stderr and routes answer 503 until it loads).
     """
     model = ModelHolder(model_path)
 
@@ -94,8 +101,21 @@ def create_app(
         summary="Should this request go to the backend-engineer agent?",
         version=version(),
         lifespan=lifespan,
+        redirect_slashes=False,  # a redirect would be built from the Host header
     )
-    app.add_middleware(Guard, token=token or None, max_body=max_body)
+    app.add_middleware(
+        Guard,
+        token=token or None,
+        max_body=max_body,
+        allowed_hosts=allowed_hosts,
+        max_concurrent=max_concurrent,
+        body_timeout=body_timeout,
+    )
+
+    @app.exception_handler(Exception)
+    async def internal_error(_: Request, err: Exception) -> JSONResponse:
+        """An unexpected failure is still a JSON error (and is logged with its traceback)."""
+        return JSONResponse({"detail": f"internal error ({type(err).__name__})"}, status_code=500)
 
     def check_size(texts: list[str]) -> None:
         if len(texts) > max_texts:
@@ -166,19 +186,37 @@ def create_app(
 
 def bind_problem(host: str, token: str | None) -> str | None:
     """Why serving on `host` is refused (no token off loopback), or None."""
-    if token:
-        return None
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if loopback:
+    if token or is_loopback(host):
         return None
     return f"binding {host} needs a bearer token: set ROUTER_TOKEN (or bind 127.0.0.1)"
 
 
-def serve(host: str, port: int, model_path: str | Path | None, token: str | None) -> None:
-    """Run the app with uvicorn until interrupted; the model loads at start-up."""
+def default_allowed_hosts(host: str, extra: Collection[str] = ()) -> frozenset[str] | None:
+    """The Host names served: loopback names (and `extra`) when bound to loopback; off loopback, `extra` or any."""
+    if is_loopback(host):
+        return frozenset({*LOOPBACK_HOSTS, host, *extra})
+    return frozenset(extra) if extra else None
+
+
+def serve(
+    host: str, port: int, model_path: str | Path | None, token: str | None, allow_hosts: Collection[str] = ()
+) -> None:
+    """Run the app with uvicorn until interrupted; the model loads at start-up.
+
+    Slow clients are cut off (`HeaderDeadline`, the guard's body deadline) and connections are capped
+    (uvicorn's own 503 past twice the guard's request limit).
+    """
     import uvicorn
 
-    uvicorn.run(create_app(model_path, token=token, preload=True), host=host, port=port)
+    from router.serving.slow_clients import HeaderDeadline
+
+    app = create_app(model_path, token=token, preload=True, allowed_hosts=default_allowed_hosts(host, allow_hosts))
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        http=HeaderDeadline,
+        limit_concurrency=2 * MAX_CONCURRENT,
+        timeout_keep_alive=5,
+        server_header=False,
+    )
