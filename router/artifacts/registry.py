@@ -119,6 +119,8 @@ def history(root: str | Path) -> list[dict[str, Any]]:
 def check_root(root: str | Path) -> None:
     """Refuse to turn a plain model folder into a registry root."""
     root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise RegistryError(f"{root}: not a folder, so not a model registry")
     if (root / METADATA_FILE).is_file() and not is_registry(root):
         raise RegistryError(
             f"{root} holds a plain model folder (metadata.json), not a registry: move it away or pick another --out"

@@ -119,6 +119,16 @@ def add_labels(data_dir: Path, filename: str, records: Sequence[tuple[str, Any]]
     folder = Path(data_dir) / FEEDBACK_DIR
     result = LabelResult(folder / filename)
     ids = criteria_ids(Path(data_dir))
+    try:
+        return _add_labels(folder, result, ids, records)
+    except OSError as err:
+        raise DataError(f"{folder}: cannot write labels ({err.strerror or err})") from None
+
+
+def _add_labels(
+    folder: Path, result: LabelResult, ids: Collection[str] | None, records: Sequence[tuple[str, Any]]
+) -> LabelResult:
+    data_dir = folder.parent
     with locked(folder, LOCK_FILE):
         index = LabelIndex.load(Path(data_dir))
         rows = []
