@@ -78,5 +78,7 @@ def test_no_server_error_and_every_error_is_json(live_schema):
         operation = result.ok()
         fuzz_operation(operation, statuses.setdefault(f"{operation.method.upper()} {operation.path}", []))
     total = sum(len(calls) for calls in statuses.values())
-    print(f"\nschemathesis: {total} cases: " + "; ".join(f"{op} {len(c)} {sorted(set(c))}" for op, c in statuses.items()))
+    print(
+        f"\nschemathesis: {total} cases: " + "; ".join(f"{op} {len(c)} {sorted(set(c))}" for op, c in statuses.items())
+    )
     assert all(statuses.values()), statuses

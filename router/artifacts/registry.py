@@ -18,7 +18,8 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -130,9 +131,22 @@ def check_root(root: str | Path) -> None:
 def staging_folder(root: str | Path) -> Path:
     """A fresh path inside `versions/` to write a version into before `publish` (not created)."""
     folder = Path(root) / VERSIONS
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RegistryError(f"{root}: cannot write the registry ({err.strerror or err})") from None
     _remove_stale_staging(folder)
     return folder / f".staging-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+@contextmanager
+def _writing(root: Path) -> Iterator[None]:
+    """Hold the registry's lock; an OS error while writing (a full disk) is a `RegistryError`."""
+    try:
+        with locked(root, LOCK):
+            yield
+    except OSError as err:
+        raise RegistryError(f"{root}: cannot write the registry ({err.strerror or err})") from None
 
 
 def publish(
@@ -153,7 +167,7 @@ def publish(
     """
     root = Path(root)
     check_root(root)
-    with locked(root, LOCK):
+    with _writing(root):
         names = versions(root)
         version = f"v{int(names[-1][1:]) + 1 if names else 1:04d}"
         promoted = promote and (not check_current or current_or_none(root) == expected_current)
@@ -173,7 +187,7 @@ def publish(
 def promote(root: str | Path, version: str, reason: str = "promote") -> tuple[str | None, str]:
     """Make `version` current; returns (previous, version)."""
     root = Path(root)
-    with locked(root, LOCK):
+    with _writing(root):
         check_model_folder(version_folder(root, version))
         previous = current_or_none(root)
         if previous != version:
@@ -184,7 +198,7 @@ def promote(root: str | Path, version: str, reason: str = "promote") -> tuple[st
 def rollback(root: str | Path) -> tuple[str | None, str]:
     """Undo the last switch not yet undone: back to the version current before it; returns (from, to)."""
     root = Path(root)
-    with locked(root, LOCK):
+    with _writing(root):
         target = _rollback_target(history(root))
         check_model_folder(version_folder(root, target))
         previous = current_or_none(root)
