@@ -28,10 +28,9 @@ def route(
         raise typer.BadParameter("give either TEXT or --input")
     try:
         router = load_router(model, log=log, log_text=log_text)
-        if text is not None:
-            emit(router.route(text).to_dict())
+        if input is None:
+            emit(router.route(str(text)).to_dict())
             return
-        assert input is not None
         failed = route_file(router, input, output)
     except RouterError as err:
         fail(err)

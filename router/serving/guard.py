@@ -89,7 +89,7 @@ class Guard:
         if self.in_flight >= self.max_concurrent:
             return 503, f"busy: over {self.max_concurrent} requests at once; retry shortly", {"Retry-After": "1"}
         path, method = scope["path"], scope["method"]
-        if self.token is not None and path not in OPEN_PATHS and not self._authorized(headers):
+        if self.token is not None and path not in OPEN_PATHS and not _authorized(headers, self.token):
             return 401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"}
         if self.token is None and method not in _SAFE_METHODS and self._cross_origin(headers):
             return 403, "cross-origin request refused (set ROUTER_TOKEN to call this server from elsewhere)", None
@@ -140,10 +140,11 @@ class Guard:
 
         await self.app(scope, replay, send)
 
-    def _authorized(self, headers: dict[str, str]) -> bool:
-        scheme, _, given = headers.get("authorization", "").partition(" ")
-        assert self.token is not None
-        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self.token.encode())
+
+def _authorized(headers: dict[str, str], token: str) -> bool:
+    """A constant-time check of the bearer token."""
+    scheme, _, given = headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
 def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:

@@ -89,11 +89,13 @@ def decide(prompt: str, model: Path | None = None) -> dict[str, Any]:
 
 def prepare_in_background(model: Path | None) -> None:
     """Start `router prepare` detached from this process (its output discarded)."""
-    import subprocess
+    # bandit B404 waived: starts only this package's own `router prepare`
+    import subprocess  # nosec B404
     import sys
 
     command = [sys.executable, "-m", "router", "prepare", *(["--model", str(model)] if model else [])]
-    subprocess.Popen(
+    # bandit B603 waived: a fixed argv (our interpreter, our module; the model path is one argument), no shell
+    subprocess.Popen(  # nosec B603
         command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
 
