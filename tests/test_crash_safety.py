@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
 import signal
 import subprocess
 import sys
+import time
 import uuid
 import warnings
 from pathlib import Path
@@ -21,9 +21,6 @@ from router.artifacts import registry
 from router.dataset.examples import parse_file
 from router.errors import DataError, RegistryError
 from router.loop.feedback import FEEDBACK_DIR, LabelIndex, import_labels, record_feedback
-
-KILLS = 6  # SIGKILL runs per command
-RNG = random.Random(11)
 
 
 def router_command(*args: str) -> list[str]:
@@ -55,8 +52,16 @@ def _line_count(path: Path) -> int:
     return path.read_bytes().count(b"\n") + (0 if path.read_bytes().endswith(b"\n") else 1)
 
 
-def delays(low: float, high: float) -> list[float]:
-    return sorted(RNG.uniform(low, high) for _ in range(KILLS))
+#: When to kill, as shares of an uninterrupted run's duration: spread over the run, most near its end (the write).
+SHARES = (0.3, 0.6, 0.85, 0.93, 0.97, 0.99)
+
+
+def delays(command: list[str]) -> list[float]:
+    """Kill times for a command: shares of how long one uninterrupted run of it takes here, now."""
+    start = time.monotonic()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, timeout=300)
+    took = time.monotonic() - start
+    return [share * took for share in SHARES]
 
 
 def test_sigkill_during_label_import_loses_no_committed_label(data_copy, fresh_rows, tmp_path):
@@ -66,7 +71,11 @@ def test_sigkill_during_label_import_loses_no_committed_label(data_copy, fresh_r
     assert not import_labels(source, data_copy).errors
     expected = {r["text"]: r["label"] for r in committed}
     codes = []
-    for i, delay in enumerate(delays(0.1, 1.5)):
+    probe = tmp_path / "probe.jsonl"
+    probe.write_text("".join(json.dumps(r) + "\n" for r in fresh_rows[20:120]))
+    schedule = delays(router_command("label", "import", str(probe), "--data-dir", str(data_copy)))
+    expected = labels_in(data_copy)
+    for i, delay in enumerate(schedule, 1):
         batch = tmp_path / f"batch{i}.jsonl"  # new labels each run, so each run has a write to interrupt
         batch.write_text("".join(json.dumps(r) + "\n" for r in fresh_rows[20 + 100 * i : 120 + 100 * i]))
         codes.append(kill_after(router_command("label", "import", str(batch), "--data-dir", str(data_copy)), delay))
@@ -83,9 +92,10 @@ def test_sigkill_during_label_import_loses_no_committed_label(data_copy, fresh_r
 
 
 def test_sigkill_during_feedback_loses_no_committed_label(data_copy, fresh_rows):
-    expected: dict[str, int] = {}
+    schedule = delays(router_command("feedback", fresh_rows[899]["text"], "--label", "0", "--data-dir", str(data_copy)))
+    expected = labels_in(data_copy)
     killed = 0
-    for i, delay in enumerate(delays(0.1, 1.2)):
+    for i, delay in enumerate(schedule):
         row = fresh_rows[900 + i]
         code = kill_after(router_command("feedback", row["text"], "--label", "0", "--data-dir", str(data_copy)), delay)
         killed += code == -signal.SIGKILL
@@ -99,7 +109,7 @@ def test_sigkill_during_promote_leaves_the_registry_loadable(fake_registry):
     second = fake_registry / "versions" / "v0002"
     shutil.copytree(fake_registry / "versions" / "v0001", second)
     killed = 0
-    for delay in delays(0.1, 1.2):
+    for delay in delays(router_command("models", "promote", "v0001", "--model", str(fake_registry))):
         target = "v0002" if registry.current(fake_registry) == "v0001" else "v0001"
         code = kill_after(router_command("models", "promote", target, "--model", str(fake_registry)), delay)
         killed += code == -signal.SIGKILL

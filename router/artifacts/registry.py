@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from router.artifacts.model_folder import METADATA_FILE, check_model_folder
-from router.errors import ModelNotFoundError, RegistryError
+from router.errors import ModelNotFoundError, RegistryError, RouterError
 from router.fs import append_jsonl, fsync_dir, fsync_tree, locked, write_text_atomic
 
 CURRENT = "current"
@@ -145,6 +145,8 @@ def _writing(root: Path) -> Iterator[None]:
     try:
         with locked(root, LOCK):
             yield
+    except RouterError:  # ModelNotFoundError is an OSError too: it passes as it is
+        raise
     except OSError as err:
         raise RegistryError(f"{root}: cannot write the registry ({err.strerror or err})") from None
 
