@@ -59,25 +59,28 @@ def locked(folder: Path, name: str = ".lock") -> Iterator[None]:
 def append_jsonl(path: Path, rows: Iterable[Mapping[str, Any]], mode: int = 0o600) -> None:
     """Append rows to a JSONL file in one write under an exclusive lock, flushed and fsync'd.
 
-    A file created here gets `mode`. A torn last line left by a killed writer stays on its own line.
+    A file created here gets `mode`. A torn last line left by a killed writer stays on its own line. A
+    write that fails (a full disk) is cut back off the file, so it never leaves half a line, and re-raised.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = jsonl(rows)
+    data = jsonl(rows).encode("utf-8")
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, mode)
-    with os.fdopen(fd, "a+b") as out:
-        fcntl.flock(out, fcntl.LOCK_EX)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.lseek(fd, 0, os.SEEK_END)
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data
         try:
-            size = out.seek(0, os.SEEK_END)
-            if size:
-                out.seek(size - 1)
-                if out.read(1) != b"\n":
-                    text = "\n" + text
-            out.write(text.encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-        finally:
-            fcntl.flock(out, fcntl.LOCK_UN)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, size)
+            raise
+    finally:
+        os.close(fd)  # also releases the lock
 
 
 def fsync_dir(path: Path) -> None:

@@ -15,9 +15,17 @@ ENV_BACKEND = "ROUTER_BACKEND"
 ENV_CACHE = "ROUTER_CACHE_DIR"
 ENV_HOME = "ROUTER_HOME"
 ENV_LOG = "ROUTER_DECISION_LOG"
-ENV_TOKEN = "ROUTER_TOKEN"
+# bandit B105 waived: the name of an environment variable, not a secret
+ENV_TOKEN = "ROUTER_TOKEN"  # nosec B105
 ENV_PLUGINS = "ROUTER_PLUGINS"
 ENV_HOOK_SERVER = "ROUTER_HOOK_SERVER"
+ENV_LOG_TEXT = "ROUTER_LOG_TEXT"
+
+#: What the decision log stores of each text: "full", "redacted" (common secret shapes masked) or "hash".
+LOG_TEXT_MODES = ("full", "redacted", "hash")
+DEFAULT_LOG_TEXT = "redacted"
+#: The longest routing waits for the decision log's lock (seconds); past it, the decision is not logged.
+LOG_LOCK_TIMEOUT = 0.1
 
 #: Labeled data, relative to the working directory (a checkout's `data/`).
 DATA_DIR = Path("data")

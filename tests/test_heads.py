@@ -6,7 +6,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import SVC
 
 from router import load_router
-from router.artifacts.skops_io import load_skops
+from router.artifacts.skops_io import read_skops
 from router.core.heads import CriteriaHead, DelegateHead
 
 
@@ -46,7 +46,7 @@ def test_criteria_head_matches_one_vs_rest(blobs):
 
 def test_router_probabilities_equal_the_skops_pipeline(fake_model, small_data):
     router = load_router(fake_model)
-    model = load_skops(fake_model / "model.skops")
+    model = read_skops(fake_model / "model.skops")
     texts = [line.split('"text": "')[1].split('"')[0] for line in (small_data / "dev.jsonl").read_text().splitlines()]
     texts = [t for t in texts if t.strip()][:100]
     expected = model.predict_proba(texts)[:, 1]

@@ -7,16 +7,16 @@ import skops.io as sio
 
 from router import load_router
 from router.artifacts.model_folder import read_metadata, write_model_folder
-from router.artifacts.skops_io import load_skops
+from router.artifacts.skops_io import read_skops
 from router.errors import DataError, ModelNotFoundError, UntrustedModelError
 
 TEXTS = ["Add rate limiting to the public REST API", "Make the pricing table responsive on phones"]
 
 
 def test_probabilities_identical_after_save_and_load(fake_model, tmp_path):
-    model, head = load_skops(fake_model / "model.skops"), load_skops(fake_model / "criteria.skops")
+    model, head = read_skops(fake_model / "model.skops"), read_skops(fake_model / "criteria.skops")
     write_model_folder(tmp_path / "copy", {"model.skops": model, "criteria.skops": head}, read_metadata(fake_model))
-    copy = load_skops(tmp_path / "copy" / "model.skops")
+    copy = read_skops(tmp_path / "copy" / "model.skops")
     np.testing.assert_array_equal(model.predict_proba(TEXTS), copy.predict_proba(TEXTS))
     np.testing.assert_array_equal(model.predict(TEXTS), copy.predict(TEXTS))
     before, after = load_router(fake_model), load_router(tmp_path / "copy")
@@ -34,18 +34,18 @@ def test_foreign_type_is_refused(tmp_path):
     path = tmp_path / "evil.skops"
     sio.dump({"payload": Foreign()}, path)
     assert sio.get_untrusted_types(file=path)  # there is something outside the default trust
-    with pytest.raises(UntrustedModelError, match="refusing untrusted types"):
-        load_skops(path)
+    with pytest.raises(UntrustedModelError, match="refusing nodes outside the allow-list"):
+        read_skops(path)
 
 
 def test_missing_and_corrupt_models(tmp_path):
     with pytest.raises(ModelNotFoundError, match="no model here"):
         load_router(tmp_path)
     with pytest.raises(ModelNotFoundError, match="model file not found"):
-        load_skops(tmp_path / "absent.skops")
+        read_skops(tmp_path / "absent.skops")
     (tmp_path / "junk.skops").write_bytes(b"not a zip")
     with pytest.raises(DataError, match="not a readable skops file"):
-        load_skops(tmp_path / "junk.skops")
+        read_skops(tmp_path / "junk.skops")
     (tmp_path / "metadata.json").write_text("{oops")
     with pytest.raises(DataError, match="unreadable metadata"):
         read_metadata(tmp_path)

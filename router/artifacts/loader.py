@@ -7,33 +7,25 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from router.artifacts.heads_file import load_heads
 from router.artifacts.locations import default_model_path
-from router.artifacts.model_folder import CRITERIA_FILE, HEADS_FILE, MODEL_FILE, read_metadata
+from router.artifacts.model_folder import load_model_heads, read_metadata
 from router.artifacts.registry import resolve
-from router.artifacts.skops_io import load_skops
 from router.core.decision import Decision
-from router.core.heads import CriteriaHead, DelegateHead
 from router.core.router import LoadedModel, Reloader, Router
 from router.decision_log.backends import open_log
 from router.encoders.catalog import RUNTIMES, get_encoder
 from router.errors import DataError
-from router.settings import ENV_BACKEND, ENV_LOG
-
-
-def load_model_heads(folder: Path) -> tuple[DelegateHead, CriteriaHead]:
-    """A model folder's heads: from `heads.npz` (numpy only) when present, else from the skops files."""
-    if (folder / HEADS_FILE).is_file():
-        return load_heads(folder / HEADS_FILE)
-    model = load_skops(folder / MODEL_FILE)
-    delegate = DelegateHead.from_estimator(model.named_steps["clf"].estimator_)
-    return delegate, CriteriaHead.from_estimator(load_skops(folder / CRITERIA_FILE))
+from router.settings import DEFAULT_LOG_TEXT, ENV_BACKEND, ENV_LOG, ENV_LOG_TEXT
 
 
 def load_model(folder: Path, runtime: str, previous: LoadedModel | None = None) -> LoadedModel:
-    """One model folder, loaded: its metadata, heads and encoder (kept from `previous` when the same)."""
+    """One model folder, loaded: its metadata, heads and encoder (kept from `previous` when the same).
+
+    Every file is hash-checked and validated first: a tampered or broken folder raises
+    `UntrustedModelError` or `DataError` and nothing of it is used.
+    """
     metadata = read_metadata(folder)
-    delegate, criteria = load_model_heads(folder)
+    delegate, criteria = load_model_heads(folder, metadata)
     enc = metadata.encoder
     if previous is not None and previous.metadata.encoder == enc:
         encoder = previous.encoder
@@ -65,13 +57,19 @@ def fast_path_ready(path: str | Path | None = None, backend: str | None = None) 
     return runtime == "registered" or (runtime == "onnx" and export_exists(enc.id, enc.runtime))
 
 
-def load_router(path: str | Path | None = None, backend: str | None = None, log: str | Path | None = None) -> Router:
+def load_router(
+    path: str | Path | None = None,
+    backend: str | None = None,
+    log: str | Path | None = None,
+    log_text: str | None = None,
+) -> Router:
     """Load a model (default: the default model): a registry root's current version, or a model folder.
 
     `backend` picks the encoder runtime: "auto" (default, or `ROUTER_BACKEND`) uses the ONNX export,
     making it on first use; "onnx" the same; "torch" never uses ONNX. The heads come from `heads.npz`
     (numpy only) when present, else from the skops files. `log` (default: `ROUTER_DECISION_LOG`) is a
-    decision log every decision is written to.
+    decision log every decision is written to; `log_text` (default: `ROUTER_LOG_TEXT`, else "redacted")
+    is what it keeps of each text: "full", "redacted" or "hash".
     """
     source = Path(path) if path is not None else default_model_path()
     runtime = backend or os.environ.get(ENV_BACKEND, "auto")
@@ -80,7 +78,8 @@ def load_router(path: str | Path | None = None, backend: str | None = None, log:
     model = load_model(resolve(source), runtime)
     if log is None or str(log) == "":
         log = os.environ.get(ENV_LOG) or None
-    sink = open_log(log) if log is not None else None
+    text_mode = log_text or os.environ.get(ENV_LOG_TEXT) or DEFAULT_LOG_TEXT
+    sink = open_log(log, text_mode) if log is not None else None
     return Router(model, source=source, reloader=reloader(source, runtime), log=sink)
 
 

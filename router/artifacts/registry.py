@@ -6,7 +6,9 @@
 
 A version is written into a staging folder and renamed into `versions/` whole, so a killed writer
 leaves at most a staging folder behind (removed by the next writer), never a half version. Writers
-serialise on `ROOT/.lock` (`fcntl.flock`). Import-light: routing resolves `current` through here.
+serialise on `ROOT/.lock` (`fcntl.flock`). A version is checked whole (hashes, metadata, heads) before
+it is published, promoted or rolled back to. Symlinked version folders, `current` and `history` are
+refused. Import-light: routing resolves `current` through here.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from router.artifacts.model_folder import METADATA_FILE, read_metadata
-from router.errors import ModelNotFoundError, RegistryError
+from router.artifacts.model_folder import METADATA_FILE, check_model_folder
+from router.errors import ModelNotFoundError, RegistryError, RouterError
 from router.fs import append_jsonl, fsync_dir, fsync_tree, locked, write_text_atomic
 
 CURRENT = "current"
@@ -51,9 +54,15 @@ def resolve(path: str | Path) -> Path:
     return path
 
 
+def _no_symlink(path: Path) -> None:
+    if path.is_symlink():
+        raise RegistryError(f"{path}: a symlink; a registry's versions, {CURRENT} and {HISTORY} must be real")
+
+
 def current(root: str | Path) -> str:
     """The name of the current version."""
     pointer = Path(root) / CURRENT
+    _no_symlink(pointer)
     try:
         name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
@@ -67,7 +76,8 @@ def current(root: str | Path) -> str:
 
 def current_or_none(root: str | Path) -> str | None:
     """The current version's name, or None when the registry has none yet."""
-    return current(root) if (Path(root) / CURRENT).is_file() else None
+    pointer = Path(root) / CURRENT
+    return current(root) if pointer.is_file() or pointer.is_symlink() else None
 
 
 def versions(root: str | Path) -> list[str]:
@@ -75,7 +85,7 @@ def versions(root: str | Path) -> list[str]:
     folder = Path(root) / VERSIONS
     if not folder.is_dir():
         return []
-    names = [p.name for p in folder.iterdir() if VERSION_NAME.match(p.name) and p.is_dir()]
+    names = [p.name for p in folder.iterdir() if VERSION_NAME.match(p.name) and p.is_dir() and not p.is_symlink()]
     return sorted(names, key=lambda n: int(n[1:]))
 
 
@@ -84,6 +94,7 @@ def version_folder(root: str | Path, version: str) -> Path:
     if not VERSION_NAME.match(version):
         raise RegistryError(f"not a version name: {version!r} (expected e.g. v0003)")
     folder = Path(root) / VERSIONS / version
+    _no_symlink(folder)
     if not (folder / METADATA_FILE).is_file():
         raise ModelNotFoundError(f"{root}: no version {version}")
     return folder
@@ -92,10 +103,11 @@ def version_folder(root: str | Path, version: str) -> Path:
 def history(root: str | Path) -> list[dict[str, Any]]:
     """Every switch of `current`, oldest first."""
     path = Path(root) / HISTORY
+    _no_symlink(path)
     if not path.is_file():
         return []
     entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             entry = json.loads(line)
         except json.JSONDecodeError:  # a torn last line from a killed writer
@@ -108,6 +120,8 @@ def history(root: str | Path) -> list[dict[str, Any]]:
 def check_root(root: str | Path) -> None:
     """Refuse to turn a plain model folder into a registry root."""
     root = Path(root)
+    if root.exists() and not root.is_dir():
+        raise RegistryError(f"{root}: not a folder, so not a model registry")
     if (root / METADATA_FILE).is_file() and not is_registry(root):
         raise RegistryError(
             f"{root} holds a plain model folder (metadata.json), not a registry: move it away or pick another --out"
@@ -117,9 +131,24 @@ def check_root(root: str | Path) -> None:
 def staging_folder(root: str | Path) -> Path:
     """A fresh path inside `versions/` to write a version into before `publish` (not created)."""
     folder = Path(root) / VERSIONS
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise RegistryError(f"{root}: cannot write the registry ({err.strerror or err})") from None
     _remove_stale_staging(folder)
     return folder / f".staging-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+@contextmanager
+def _writing(root: Path) -> Iterator[None]:
+    """Hold the registry's lock; an OS error while writing (a full disk) is a `RegistryError`."""
+    try:
+        with locked(root, LOCK):
+            yield
+    except RouterError:  # ModelNotFoundError is an OSError too: it passes as it is
+        raise
+    except OSError as err:
+        raise RegistryError(f"{root}: cannot write the registry ({err.strerror or err})") from None
 
 
 def publish(
@@ -140,11 +169,11 @@ def publish(
     """
     root = Path(root)
     check_root(root)
-    with locked(root, LOCK):
+    with _writing(root):
         names = versions(root)
         version = f"v{int(names[-1][1:]) + 1 if names else 1:04d}"
         promoted = promote and (not check_current or current_or_none(root) == expected_current)
-        meta = read_metadata(staged).with_version(version)
+        meta = check_model_folder(staged).with_version(version)
         write_text_atomic(staged / METADATA_FILE, json.dumps(meta.to_dict(), indent=2) + "\n", mode=0o644)
         if finalize is not None:
             finalize(staged, version, promoted)
@@ -160,9 +189,8 @@ def publish(
 def promote(root: str | Path, version: str, reason: str = "promote") -> tuple[str | None, str]:
     """Make `version` current; returns (previous, version)."""
     root = Path(root)
-    with locked(root, LOCK):
-        version_folder(root, version)
-        read_metadata(root / VERSIONS / version)
+    with _writing(root):
+        check_model_folder(version_folder(root, version))
         previous = current_or_none(root)
         if previous != version:
             _switch(root, version, reason)
@@ -172,9 +200,9 @@ def promote(root: str | Path, version: str, reason: str = "promote") -> tuple[st
 def rollback(root: str | Path) -> tuple[str | None, str]:
     """Undo the last switch not yet undone: back to the version current before it; returns (from, to)."""
     root = Path(root)
-    with locked(root, LOCK):
+    with _writing(root):
         target = _rollback_target(history(root))
-        version_folder(root, target)
+        check_model_folder(version_folder(root, target))
         previous = current_or_none(root)
         _switch(root, target, "rollback")
     return previous, target
@@ -196,6 +224,7 @@ def _rollback_target(entries: list[dict[str, Any]]) -> str:
 
 
 def _switch(root: Path, version: str, reason: str) -> None:
+    _no_symlink(root / HISTORY)
     previous = current_or_none(root)
     write_text_atomic(root / CURRENT, version + "\n", mode=0o644)
     fsync_dir(root)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from router.cli.data import data_app
 from router.cli.doctor import doctor, prepare
 from router.cli.evaluate import eval_
 from router.cli.feedback import feedback, label_app, review
+from router.cli.hook import hook_app, run_hook
+from router.cli.log import log_app
 from router.cli.models import models_app
+from router.cli.output import one_line
 from router.cli.retrain import retrain
 from router.cli.route import route
-from router.cli.serve import hook_app, mcp, serve
+from router.cli.serve import mcp, serve
 from router.cli.train import train
 
 app = typer.Typer(help="Decide whether a request should go to the agent a model was trained for.", no_args_is_help=True)
@@ -27,10 +32,37 @@ app.add_typer(label_app, name="label")
 app.command()(review)
 app.command()(retrain)
 app.add_typer(models_app, name="models")
+app.add_typer(log_app, name="log")
 app.command()(doctor)
 app.command()(prepare)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: exit 0, 1 (data or model error) or 2 (usage error), errors as one stderr line.
+
+    `router hook ...` never exits 2 (see `router.cli.hook`).
+    """
+    command = typer.main.get_command(app)
+    argv = sys.argv[1:]
+    if argv[:1] == ["hook"]:
+        run_hook(command, argv)
+    try:
+        code = command.main(args=argv, prog_name="router", standalone_mode=False)
+    except typer.Abort:
+        sys.stderr.write("error: aborted\n")
+        sys.exit(1)
+    except typer.TyperException as err:  # click's usage errors (typer vendors click)
+        sys.exit(usage_error(err))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_error(err: Exception) -> int:
+    """Print a usage error as one stderr line (or the help, when a group was given no command); its exit code."""
+    ctx = getattr(err, "ctx", None)
+    message = err.format_message() if hasattr(err, "format_message") else str(err)
+    if not message.strip() and ctx is not None:  # `router models`: no command given
+        sys.stdout.write(ctx.get_help() + "\n")
+        return 2
+    hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    sys.stderr.write(f"error: {one_line(message)}{hint}\n")
+    return int(getattr(err, "exit_code", 2))

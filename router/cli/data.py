@@ -67,10 +67,11 @@ def _table(title: str, counts: dict[str, int], total: int) -> Any:
 def print_check(problems: list[str], s: dict[str, Any]) -> None:
     """Problems on stderr, then the summary tables and targets on stdout."""
     from rich.console import Console
+    from rich.text import Text
 
     err = Console(stderr=True)
     for problem in problems[:MAX_PROBLEMS]:
-        err.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True, markup=False)
+        err.print(Text.assemble(("error", "red"), " ", problem), highlight=False, soft_wrap=True)
     if len(problems) > MAX_PROBLEMS:
         err.print(f"... and {len(problems) - MAX_PROBLEMS} more")
     out = Console()

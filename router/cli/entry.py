@@ -21,6 +21,6 @@ def main() -> None:
 
         run_command(argv[2:], sys.stdin, sys.stdout, sys.stderr)
         return
-    from router.cli.app import app
+    from router.cli.app import main as run_app
 
-    app()
+    run_app()

@@ -9,7 +9,7 @@ import typer
 
 from router.artifacts.locations import default_model_path
 from router.cli.output import emit, fail
-from router.errors import RouterError
+from router.errors import DataError, RouterError
 
 RootOption = Annotated[
     Path | None,
@@ -63,7 +63,10 @@ def models_show(version: Annotated[str, typer.Argument(help="e.g. v0003")], mode
         meta = read_metadata_json(folder)
         report = folder / registry.REPORT_JSON
         if report.is_file():
-            meta["retrain_report"] = json.loads(report.read_text(encoding="utf-8"))
+            try:
+                meta["retrain_report"] = json.loads(report.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+                raise DataError(f"{report}: unreadable retrain report ({err})") from None
         meta["current"] = registry.current_or_none(root) == version
     except RouterError as err:
         fail(err)

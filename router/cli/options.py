@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from router.settings import ENV_LOG
+from router.settings import ENV_LOG, ENV_LOG_TEXT, LOG_TEXT_MODES
 
 ModelOption = Annotated[
     Path | None,
@@ -17,6 +17,14 @@ DataDirOption = Annotated[Path, typer.Option("--data-dir", help="Data folder: tr
 LogOption = Annotated[
     Path | None,
     typer.Option("--log", envvar=ENV_LOG, help="Decision log (SQLite file; default ROUTER_DECISION_LOG)."),
+]
+LogTextOption = Annotated[
+    str | None,
+    typer.Option(
+        "--log-text",
+        envvar=ENV_LOG_TEXT,
+        help=f"What the decision log keeps of each text: {', '.join(LOG_TEXT_MODES)} (default redacted).",
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON even on a terminal.")]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not cache embeddings.")]

@@ -12,16 +12,25 @@ import typer
 from router.errors import RouterError
 
 
+def one_line(message: object) -> str:
+    """A message as one printable line (whitespace folded, anything UTF-8 cannot encode escaped)."""
+    return " ".join(str(message).split()).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def fail(err: RouterError | str) -> NoReturn:
     """Print the error as one line on stderr and exit 1."""
-    message = " ".join(str(err).split())
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {one_line(err)}", err=True)
     raise typer.Exit(1)
 
 
 def emit(obj: object) -> None:
-    """Print one JSON object as a line on stdout."""
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    """Print one JSON object as a line on stdout (as ASCII escapes if it holds text UTF-8 cannot encode)."""
+    line = json.dumps(obj, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(obj)
+    sys.stdout.write(line + "\n")
 
 
 def wants_json(flag: bool) -> bool:

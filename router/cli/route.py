@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from router.cli.options import LogOption, ModelOption
+from router.cli.options import LogOption, LogTextOption, ModelOption
 from router.cli.output import emit, fail
 from router.errors import RouterError
 
@@ -18,6 +18,7 @@ def route(
     output: Annotated[Path | None, typer.Option("--output", help="Where to write decisions (default stdout).")] = None,
     model: ModelOption = None,
     log: LogOption = None,
+    log_text: LogTextOption = None,
 ) -> None:
     """Decide whether TEXT (or each line of --input) should go to the agent."""
     from router.artifacts.loader import load_router
@@ -26,11 +27,10 @@ def route(
     if (text is None) == (input is None):
         raise typer.BadParameter("give either TEXT or --input")
     try:
-        router = load_router(model, log=log)
-        if text is not None:
-            emit(router.route(text).to_dict())
+        router = load_router(model, log=log, log_text=log_text)
+        if input is None:
+            emit(router.route(str(text)).to_dict())
             return
-        assert input is not None
         failed = route_file(router, input, output)
     except RouterError as err:
         fail(err)

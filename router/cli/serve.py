@@ -1,9 +1,8 @@
-"""`router serve`, `router hook claude` and `router mcp`: the front-ends for parent agents."""
+"""`router serve` and `router mcp`: the front-ends for parent agents (`router hook` is in `router.cli.hook`)."""
 
 from __future__ import annotations
 
 import os
-import sys
 from typing import Annotated
 
 import typer
@@ -11,15 +10,17 @@ import typer
 from router.cli.options import ModelOption
 from router.cli.output import fail
 from router.errors import RouterError
-from router.settings import ENV_TOKEN, HOOK_SERVER_TIMEOUT, HOST, PORT
-
-hook_app = typer.Typer(help="Hooks for parent agents.", no_args_is_help=True)
+from router.settings import ENV_TOKEN, HOST, PORT
 
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind; off loopback ROUTER_TOKEN is required.")] = HOST,
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = PORT,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = PORT,
     model: ModelOption = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option("--allow-host", help="Also answer to this Host name (repeat); on loopback only loopback names."),
+    ] = None,
     batching: Annotated[
         bool, typer.Option("--batching/--no-batching", help="Route concurrent requests together (dynamic batching).")
     ] = True,
@@ -33,19 +34,7 @@ def serve(
     if problem is not None:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
-    run(host, port, model, token, batching)
-
-
-@hook_app.command("claude")
-def hook_claude(
-    model: ModelOption = None,
-    server: Annotated[str | None, typer.Option(help="Ask a running `router serve` at this URL instead.")] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for --server.")] = HOOK_SERVER_TIMEOUT,
-) -> None:
-    """Claude Code UserPromptSubmit command hook: event JSON on stdin, hook JSON on stdout; always exit 0."""
-    from router.serving.hook import claude
-
-    claude(sys.stdin, sys.stdout, sys.stderr, model=model, server=server, timeout=timeout)
+    run(host, port, model, token, allow_host or (), batching)
 
 
 def mcp(model: ModelOption = None) -> None:

@@ -8,6 +8,7 @@ people and tools to read. `from_dict` refuses anything malformed with a `DataErr
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -36,6 +37,12 @@ _KNOWN = frozenset(
         "criteria_cut",
     }
 )
+
+
+#: The encoder runtimes a model can be trained on.
+ENCODER_RUNTIMES = ("fp32", "onnx-int8")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,9 @@ class ModelMetadata:
         if len({c.id for c in criteria}) != len(criteria):
             raise DataError(f"{where}: 'criteria' repeats an id")
         enc = check.mapping(obj.get("encoder"), "encoder")
+        runtime = enc.get("runtime", "fp32")
+        if runtime not in ENCODER_RUNTIMES:
+            raise DataError(f"{where}: 'encoder.runtime' must be one of {', '.join(ENCODER_RUNTIMES)}, got {runtime!r}")
         encoder = EncoderInfo(
             name=check.text(enc.get("name"), "encoder.name"),
             id=check.text(enc.get("id", enc.get("name")), "encoder.id"),
@@ -184,8 +194,11 @@ class ModelMetadata:
             raise DataError(f"{where}: 'version' must be a string")
         training = check.mapping(obj.get("training_data", {}), "training_data")
         artifacts = check.mapping(obj.get("artifacts", {}), "artifacts")
-        if not all(isinstance(k, str) and isinstance(v, str) for k, v in artifacts.items()):
-            raise DataError(f"{where}: 'artifacts' must map file names to SHA-256 strings")
+        for name, digest in artifacts.items():
+            if not _FILE_NAME.match(name) or name == "metadata.json":
+                raise DataError(f"{where}: 'artifacts' names {name!r}, not a file of the model folder")
+            if not isinstance(digest, str) or not _SHA256.match(digest):
+                raise DataError(f"{where}: 'artifacts.{name}' must be a SHA-256 (64 lowercase hex digits)")
         seed = obj.get("seed", 0)
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise DataError(f"{where}: 'seed' must be an integer")

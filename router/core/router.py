@@ -14,11 +14,11 @@ from typing import Protocol
 
 import numpy as np
 
-from router.core.decision import Decision
+from router.core.decision import Decision, Routed
 from router.core.encoder import Encoder, encode
 from router.core.heads import CriteriaHead, DelegateHead
 from router.core.metadata import Band, ModelMetadata
-from router.core.texts import check_texts
+from router.core.texts import check_texts, sort_texts
 from router.errors import DataError
 
 
@@ -141,6 +141,16 @@ class Router:
             if ids is not None:
                 decisions = [replace(d, decision_id=i) for d, i in zip(decisions, ids)]
         return decisions
+
+    def route_each(self, texts: Sequence[object]) -> list[Routed]:
+        """Decide for a batch item by item: good texts are routed together, each bad one gets its error."""
+        batch = sort_texts(texts)
+        decisions = iter(self.route_batch(batch.texts) if batch.texts else [])
+        size = len(batch.positions) + len(batch.errors)
+        return [
+            Routed(error=batch.errors[i]) if i in batch.errors else Routed(decision=next(decisions))
+            for i in range(size)
+        ]
 
     def reload(self) -> bool:
         """Ask the reloader for the model to use now and swap it in; True if it changed.

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from router.core.texts import check_text
+from router.dataset.jsonl import decode_line, loads
 from router.errors import DataError
 from router.settings import DATA_DIR
 
@@ -50,6 +52,10 @@ def parse_record(obj: object, criteria_ids: Collection[str] | None = None) -> Ex
         raise DataError("'text' is missing or not a string")
     if not text.strip():
         raise DataError("'text' is blank")
+    try:
+        check_text(text)
+    except DataError as err:
+        raise DataError(f"'text' {str(err).removeprefix('text 0 ')}") from None
     label = obj.get("label")
     if label not in (0, 1) or isinstance(label, bool):
         raise DataError(f"'label' must be 0 or 1, got {label!r}")
@@ -88,18 +94,11 @@ def parse_file(path: str | Path, criteria_ids: Collection[str] | None = None) ->
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, 1):
             try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                problems.append(f"{path}:{number}: not valid UTF-8 ({err.reason} at byte {err.start})")
-                continue
-            if not line.strip():
-                problems.append(f"{path}:{number}: blank line")
-                continue
-            try:
-                examples.append(parse_record(json.loads(line), criteria_ids))
+                line = decode_line(raw)
+                if not line.strip():
+                    raise DataError("blank line")
+                examples.append(parse_record(loads(line), criteria_ids))
                 lines.append(number)
-            except json.JSONDecodeError as err:
-                problems.append(f"{path}:{number}: invalid JSON ({err.msg})")
             except DataError as err:
                 problems.append(f"{path}:{number}: {err}")
     return ParsedFile(path, examples, problems, lines)

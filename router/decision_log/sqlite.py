@@ -1,25 +1,39 @@
 """Opt-in decision log: every routed decision as a row of an SQLite database in WAL mode.
 
-Logging never fails a route: an SQLite or OS error is reported once (a `RuntimeWarning`) and the
-decision is returned without a `decision_id`. One connection per thread; a batch is one transaction.
+Logging never fails a route nor holds it up: an SQLite or OS error, or a lock held elsewhere for more
+than `LOG_LOCK_TIMEOUT` (100 ms), is reported once (a `RuntimeWarning`) and the decision is returned
+without a `decision_id`. One connection per thread; a batch is one transaction.
+
+Privacy: the file (and its WAL and shared-memory files) is created 0600 and tightened to 0600 when
+found looser; the text is stored whole, redacted or as a hash (`text_mode`); deleted rows are
+overwritten (`secure_delete`), and `purge` removes rows older than a cut-off.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import uuid
 import warnings
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from router.core.decision import Decision
 from router.core.metadata import ModelMetadata
+from router.decision_log.redact import stored_text
 from router.errors import DataError
+from router.settings import DEFAULT_LOG_TEXT, LOG_LOCK_TIMEOUT, LOG_TEXT_MODES
+
+#: Permissions of the log's files: the owner only (prompts can hold anything).
+FILE_MODE = 0o600
+#: How long maintenance (purge, reads) waits for a lock: it is not on the routing path.
+MAINTENANCE_TIMEOUT = 10.0
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
@@ -74,20 +88,33 @@ class LoggedDecision:
 class DecisionLog:
     """Write decisions to an SQLite file (created on first use); read them back for feedback and review."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, text_mode: str = DEFAULT_LOG_TEXT) -> None:
+        if text_mode not in LOG_TEXT_MODES:
+            raise DataError(f"unknown log text mode {text_mode!r}; expected one of {', '.join(LOG_TEXT_MODES)}")
         self.path = Path(path)
+        self.text_mode = text_mode
         self._local = threading.local()
         self._warned = False
         self._warn_lock = threading.Lock()
 
-    def _connect(self) -> sqlite3.Connection:
+    def _private_files(self) -> None:
+        """Create the database file 0600 (SQLite gives its -wal and -shm files the same mode); tighten old ones."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+        for suffix in ("", "-wal", "-shm"):
+            path = Path(f"{self.path}{suffix}")
+            if path.is_file() and path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+                path.chmod(FILE_MODE)
+
+    def _connect(self, timeout: float = LOG_LOCK_TIMEOUT) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=10.0)
+            self._private_files()
+            conn = sqlite3.connect(self.path, timeout=timeout)
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA secure_delete=ON")
                 conn.execute(SCHEMA)
             except sqlite3.Error:
                 conn.close()
@@ -104,7 +131,7 @@ class DecisionLog:
             (
                 i,
                 now,
-                text,
+                stored_text(text, self.text_mode),
                 d.probability,
                 d.threshold,
                 int(d.delegate),
@@ -119,7 +146,7 @@ class DecisionLog:
             conn = self._connect()
             with conn:
                 conn.executemany(INSERT, rows)
-        except (sqlite3.Error, OSError) as err:
+        except (sqlite3.Error, OSError, ValueError) as err:  # ValueError: text SQLite cannot encode
             self._drop()
             self._warn(err)
             return None
@@ -142,27 +169,45 @@ class DecisionLog:
             stacklevel=4,
         )
 
-    def _reader(self) -> sqlite3.Connection:
+    @contextmanager
+    def _maintenance(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own for reads and purges, which may wait for locks (never used to route)."""
         if not self.path.is_file():
             raise DataError(f"{self.path}: no decision log here")
         try:
-            return self._connect()
+            self._private_files()
+            conn = sqlite3.connect(self.path, timeout=MAINTENANCE_TIMEOUT)
         except (sqlite3.Error, OSError) as err:
             raise DataError(f"{self.path}: cannot open the decision log ({err})") from None
+        try:
+            conn.execute("PRAGMA secure_delete=ON")
+            yield conn
+        except sqlite3.Error as err:
+            raise DataError(f"{self.path}: cannot read the decision log ({err})") from None
+        finally:
+            conn.close()
+
+    def purge(self, older_than: timedelta) -> int:
+        """Delete the decisions logged more than `older_than` ago, overwriting them on disk; how many."""
+        cutoff = (datetime.now(UTC) - older_than).isoformat(timespec="microseconds")
+        with self._maintenance() as conn:
+            with conn:
+                deleted = conn.execute("DELETE FROM decisions WHERE time < ?", (cutoff,)).rowcount
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return int(deleted)
 
     def get(self, decision_id: str) -> LoggedDecision:
         """The logged decision with this id; `DataError` if there is none."""
-        row = self._reader().execute("SELECT * FROM decisions WHERE decision_id = ?", (decision_id,)).fetchone()
+        with self._maintenance() as conn:
+            row = conn.execute("SELECT * FROM decisions WHERE decision_id = ?", (decision_id,)).fetchone()
         if row is None:
             raise DataError(f"{self.path}: no decision {decision_id!r}")
         return _row(row)
 
     def all(self) -> Iterator[LoggedDecision]:
         """Every logged decision, oldest first."""
-        try:
-            rows = self._reader().execute("SELECT * FROM decisions ORDER BY time, rowid").fetchall()
-        except sqlite3.Error as err:
-            raise DataError(f"{self.path}: cannot read the decision log ({err})") from None
+        with self._maintenance() as conn:
+            rows = conn.execute("SELECT * FROM decisions ORDER BY time, rowid").fetchall()
         return (_row(r) for r in rows)
 
 

@@ -21,8 +21,10 @@ from typing import Any
 from router.core.texts import normalise
 from router.dataset.agent import find_agent
 from router.dataset.examples import Example, parse_file, parse_record
+from router.dataset.jsonl import decode_line, loads
 from router.dataset.targets import load_targets
 from router.decision_log.backends import open_log
+from router.decision_log.redact import is_hashed
 from router.errors import DataError, LabelConflictError, RouterError
 from router.fs import append_jsonl, locked
 from router.settings import DATA_DIR, ENV_LOG
@@ -32,6 +34,8 @@ FEEDBACK_FILE = "feedback.jsonl"
 IMPORT_FILE = "imported.jsonl"
 LOCK_FILE = ".lock"
 DECISION_ID = re.compile(r"^[0-9a-f]{32}$")
+#: The most a new label's extra (unknown) fields may take, as JSON: labels are data, not a file store.
+MAX_EXTRA_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -115,12 +119,23 @@ def add_labels(data_dir: Path, filename: str, records: Sequence[tuple[str, Any]]
     folder = Path(data_dir) / FEEDBACK_DIR
     result = LabelResult(folder / filename)
     ids = criteria_ids(Path(data_dir))
+    try:
+        return _add_labels(folder, result, ids, records)
+    except OSError as err:
+        raise DataError(f"{folder}: cannot write labels ({err.strerror or err})") from None
+
+
+def _add_labels(
+    folder: Path, result: LabelResult, ids: Collection[str] | None, records: Sequence[tuple[str, Any]]
+) -> LabelResult:
+    data_dir = folder.parent
     with locked(folder, LOCK_FILE):
         index = LabelIndex.load(Path(data_dir))
         rows = []
         for where, obj in records:
             try:
                 example = parse_record(obj, ids)
+                _check_extra(example)
                 found = index.check(example)
             except RouterError as err:
                 result.errors.append((where, err))
@@ -137,6 +152,12 @@ def add_labels(data_dir: Path, filename: str, records: Sequence[tuple[str, Any]]
         if rows:
             append_jsonl(result.path, rows)
     return result
+
+
+def _check_extra(example: Example) -> None:
+    size = len(json.dumps(example.extra, ensure_ascii=False).encode("utf-8"))
+    if size > MAX_EXTRA_BYTES:
+        raise DataError(f"extra fields take {size} bytes as JSON, over the limit of {MAX_EXTRA_BYTES}")
 
 
 def record_feedback(
@@ -160,6 +181,10 @@ def record_feedback(
         if log is None:
             raise DataError(f"a decision id needs the decision log: pass --log or set {ENV_LOG}")
         decision = open_log(log).get(target)
+        if is_hashed(decision.text):
+            raise DataError(
+                f"decision {target} was logged with --log-text hash: its text is not stored; label the text itself"
+            )
         text = decision.text
         if label == 1 and not criteria:
             criteria = decision.criterion_ids
@@ -181,23 +206,24 @@ def record_feedback(
 def import_labels(path: str | Path, data_dir: str | Path = DATA_DIR) -> LabelResult:
     """Append the labels of a JSONL file (the data schema) to imported.jsonl; bad lines are reported.
 
-    Every line is checked; the valid new ones are written even when others fail.
+    Every line is decoded and checked on its own (UTF-8, strict JSON, the data schema, at most
+    `MAX_EXTRA_BYTES` of extra fields); the valid new ones are written even when others fail.
     """
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as err:
-        raise DataError(f"{path}: cannot read ({err})") from None
+        lines = path.read_bytes().splitlines()
+    except OSError as err:
+        raise DataError(f"{path}: cannot read ({err.strerror})") from None
     records: list[tuple[str, Any]] = []
     bad: list[tuple[str, RouterError]] = []
-    for number, line in enumerate(lines, 1):
+    for number, raw in enumerate(lines, 1):
         where = f"{path}:{number}"
-        if not line.strip():
+        if not raw.strip():
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as err:
-            bad.append((where, DataError(f"invalid JSON ({err.msg})")))
+            obj = loads(decode_line(raw))
+        except DataError as err:
+            bad.append((where, err))
             continue
         if isinstance(obj, dict):
             obj = {**obj, "source": obj.get("source") or "import"}

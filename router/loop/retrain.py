@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from router.artifacts.loader import load_model_heads
-from router.artifacts.model_folder import read_metadata
+from router.artifacts.model_folder import load_model_heads, read_metadata
 from router.artifacts.registry import (
     REPORT_JSON,
     REPORT_MD,
@@ -132,7 +131,7 @@ def gate_rows(
 
 def _score(folder: Path, meta: ModelMetadata, texts: list[str], cache_dir: str | None) -> np.ndarray:
     X = SentenceEmbedder(meta.encoder.name, cache_dir=cache_dir, runtime=meta.encoder.runtime).transform(texts)
-    delegate, _ = load_model_heads(folder)
+    delegate, _ = load_model_heads(folder, read_metadata(folder))
     return np.asarray(delegate.proba(X), dtype=float)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from router.core.texts import normalise
 from router.decision_log.backends import open_log
+from router.decision_log.redact import is_hashed
 from router.decision_log.sqlite import LoggedDecision
 from router.fs import write_jsonl_atomic
 from router.loop.feedback import LabelIndex
@@ -21,7 +22,7 @@ def review_queue(log: str | Path, data_dir: str | Path = DATA_DIR, limit: int | 
     labeled = LabelIndex.load(Path(data_dir))
     latest: dict[str, LoggedDecision] = {}
     for decision in open_log(log).all():
-        if decision.text not in labeled:
+        if not is_hashed(decision.text) and decision.text not in labeled:
             latest[normalise(decision.text)] = decision
     queue = sorted(latest.values(), key=lambda d: (not d.uncertain, abs(d.probability - d.threshold), d.time))
     return queue[:limit] if limit is not None else queue

@@ -1,28 +1,31 @@
 """`router serve`: routing decisions over HTTP (FastAPI), including Claude Code's `http` hook.
 
 Endpoints: `POST /v1/route`, `GET /v1/model`, `POST /v1/hooks/claude/user-prompt-submit`, `GET /healthz`;
-the OpenAPI document is at `/openapi.json`. Errors are JSON `{"detail": ...}`: 401 without the bearer
-token (when one is set), 413 for a body or text over the limits, 422 for an invalid request, 503 while
-no model can be loaded (`/healthz` still answers).
+the OpenAPI document is at `/openapi.json`. Errors are JSON `{"detail": ...}`: 400 for a Host outside
+the allow-list, 401 without the bearer token (when one is set), 403 for a cross-origin write without a
+token, 404 for an unknown path (no redirects), 408 for a body not sent in time, 413 for a body or text
+over the limits, 422 for an invalid request, 503 while no model can be loaded or when busy (`/healthz`
+still answers).
 """
 
 import asyncio
-import ipaddress
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, HTTPException, Security
+from fastapi import Depends, FastAPI, HTTPException, Request, Security
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 
 from router.artifacts.loader import load_router
 from router.core.router import Router
+from router.core.texts import sort_texts
 from router.errors import DataError, RouterError
 from router.serving.batching import Batcher, DirectRouting, OverloadedError
-from router.serving.guard import Guard
+from router.serving.guard import BODY_TIMEOUT, LOOPBACK_HOSTS, MAX_CONCURRENT, Guard, is_loopback
 from router.serving.hook import EVENT, hook_output
 from router.serving.schemas import (
     DecisionOut,
@@ -72,13 +75,18 @@ def create_app(
     max_chars: int = MAX_CHARS,
     max_body: int = MAX_BODY,
     preload: bool = False,
+    allowed_hosts: Collection[str] | None = None,
+    max_concurrent: int = MAX_CONCURRENT,
+    body_timeout: float = BODY_TIMEOUT,
     batching: bool = True,
 ) -> FastAPI:
     """The HTTP app for one model folder (default: `ROUTER_MODEL` or the shipped model).
 
-    With `token`, every `/v1/*` request needs `Authorization: Bearer <token>`. With `preload`, the model
-    loads at start-up (a failure is reported on stderr and routes answer 503 until it loads). With
-    `batching` (the default), concurrent requests are routed together (`router.serving.batching`).
+    With `token`, every `/v1/*` request needs `Authorization: Bearer <token>`; without one, cross-origin
+    writes are refused. With `allowed_hosts`, other Host headers are refused (`serve` sets the loopback
+    names when bound to loopback). With `preload`, the model loads at start-up (a failure is reported on
+    stderr and routes answer 503 until it loads). With `batching` (the default), concurrent requests are
+    routed together (`router.serving.batching`), off the event loop either way.
     """
     model = ModelHolder(model_path)
     routing = (Batcher if batching else DirectRouting)(lambda texts: model.get().route_batch(texts))
@@ -88,10 +96,9 @@ def create_app(
         return model.get() if model.loaded else await asyncio.to_thread(model.get)
 
     async def decide(texts: list[str]) -> list[dict[str, object]]:
+        """Decisions for checked texts, through the batcher; 503 when its queue is full."""
         try:
             return [d.to_dict() for d in await routing.submit(texts)]
-        except DataError as err:
-            raise HTTPException(422, str(err)) from None
         except OverloadedError as err:
             raise HTTPException(503, f"overloaded: {err}") from None
 
@@ -111,8 +118,21 @@ def create_app(
         summary="Should this request go to the agent the served model routes for?",
         version=version(),
         lifespan=lifespan,
+        redirect_slashes=False,  # a redirect would be built from the Host header
     )
-    app.add_middleware(Guard, token=token or None, max_body=max_body)
+    app.add_middleware(
+        Guard,
+        token=token or None,
+        max_body=max_body,
+        allowed_hosts=allowed_hosts,
+        max_concurrent=max_concurrent,
+        body_timeout=body_timeout,
+    )
+
+    @app.exception_handler(Exception)
+    async def internal_error(_: Request, err: Exception) -> JSONResponse:
+        """An unexpected failure is still a JSON error (and is logged with its traceback)."""
+        return JSONResponse({"detail": f"internal error ({type(err).__name__})"}, status_code=500)
 
     def check_size(texts: list[str]) -> None:
         if len(texts) > max_texts:
@@ -142,13 +162,19 @@ def create_app(
 
     @app.post("/v1/route", tags=["route"], dependencies=[*security, Depends(loaded)])
     async def route(request: RouteRequest) -> DecisionOut | DecisionsOut:
-        """Route `text` (answers one decision) or `texts` (answers `{"decisions": [...]}`)."""
+        """Route `text` (answers one decision) or `texts` (answers `{"decisions": [...]}`, a bad text an error)."""
         texts = [request.text] if request.text is not None else request.texts or []
         check_size(texts)
-        decisions = await decide(texts) if texts else []
         if request.text is not None:
-            return DecisionOut.model_validate(decisions[0])
-        return DecisionsOut.model_validate({"decisions": decisions})
+            try:
+                (decision,) = await decide([request.text])
+            except DataError as err:
+                raise HTTPException(422, str(err)) from None
+            return DecisionOut.model_validate(decision)
+        batch = sort_texts(texts)
+        decisions = iter(await decide(batch.texts) if batch.texts else [])
+        items = [{"error": batch.errors[i]} if i in batch.errors else next(decisions) for i in range(len(texts))]
+        return DecisionsOut.model_validate({"decisions": items})
 
     @app.post(
         "/v1/hooks/claude/user-prompt-submit",
@@ -159,14 +185,15 @@ def create_app(
     async def claude_user_prompt_submit(event: UserPromptSubmitEvent) -> HookAnswer:
         """Claude Code `http` hook for UserPromptSubmit: `additionalContext` when the prompt fits the agent.
 
-        A prompt longer than the text limit is cut to it (the encoder reads far less), and a blank
-        prompt answers `{}`, so a hook never fails on the prompt's size or content.
+        A prompt longer than the text limit is cut to it (the encoder reads far less), and a blank or
+        invalid prompt answers `{}`, so a hook never fails on the prompt's size or content.
         """
         if event.hook_event_name != EVENT:
             raise HTTPException(422, f"expected a {EVENT} event, got {event.hook_event_name!r}")
-        if not event.prompt.strip():
+        try:
+            (decision,) = await decide([event.prompt[:max_chars]])
+        except DataError:  # a blank or invalid prompt: let it through unrouted
             return HookAnswer.model_validate({})
-        (decision,) = await decide([event.prompt[:max_chars]])
         return HookAnswer.model_validate(hook_output(decision))
 
     return app
@@ -174,20 +201,45 @@ def create_app(
 
 def bind_problem(host: str, token: str | None) -> str | None:
     """Why serving on `host` is refused (no token off loopback), or None."""
-    if token:
-        return None
-    try:
-        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = False
-    if loopback:
+    if token or is_loopback(host):
         return None
     return f"binding {host} needs a bearer token: set ROUTER_TOKEN (or bind 127.0.0.1)"
 
 
-def serve(host: str, port: int, model_path: str | Path | None, token: str | None, batching: bool = True) -> None:
-    """Run the app with uvicorn until interrupted; the model loads at start-up."""
+def default_allowed_hosts(host: str, extra: Collection[str] = ()) -> frozenset[str] | None:
+    """The Host names served: loopback names (and `extra`) when bound to loopback; off loopback, `extra` or any."""
+    if is_loopback(host):
+        return frozenset({*LOOPBACK_HOSTS, host, *extra})
+    return frozenset(extra) if extra else None
+
+
+def serve(
+    host: str,
+    port: int,
+    model_path: str | Path | None,
+    token: str | None,
+    allow_hosts: Collection[str] = (),
+    batching: bool = True,
+) -> None:
+    """Run the app with uvicorn until interrupted; the model loads at start-up.
+
+    Slow clients are cut off (`HeaderDeadline`, the guard's body deadline) and connections are capped
+    (uvicorn's own 503 past twice the guard's request limit).
+    """
     import uvicorn
 
-    app = create_app(model_path, token=token, preload=True, batching=batching)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    from router.serving.slow_clients import HeaderDeadline
+
+    allowed = default_allowed_hosts(host, allow_hosts)
+    app = create_app(model_path, token=token, preload=True, allowed_hosts=allowed, batching=batching)
+    print(f"router serve: http://{host}:{port} (batching {'on' if batching else 'off'})", file=sys.stderr)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        http=HeaderDeadline,
+        limit_concurrency=2 * MAX_CONCURRENT,
+        timeout_keep_alive=5,
+        server_header=False,
+        log_level="warning",  # no access log: it costs more than routing a short request
+    )

@@ -45,10 +45,16 @@ class RouteRequest(BaseModel):
         return self
 
 
-class DecisionsOut(BaseModel):
-    """Decisions for `texts`, in the same order."""
+class ItemError(BaseModel):
+    """Why one text of a batch was not routed (the others were)."""
 
-    decisions: list[DecisionOut]
+    error: str
+
+
+class DecisionsOut(BaseModel):
+    """One entry per text of `texts`, in the same order: its decision, or `{"error": ...}` for a refused text."""
+
+    decisions: list[DecisionOut | ItemError]
 
 
 class ModelInfo(BaseModel):

@@ -12,6 +12,7 @@ from pathlib import Path
 from router.artifacts.registry import check_root, publish, staging_folder
 from router.core.metadata import ModelMetadata
 from router.dataset.examples import Example
+from router.errors import RegistryError
 from router.training.config import TrainConfig
 from router.training.describe import describe
 from router.training.fit import fit, load_training_data
@@ -28,6 +29,8 @@ def train_and_publish(config: TrainConfig, out: Path, extra: Sequence[Example] =
     try:
         save(fitted, metadata, stage)
         version, _ = publish(out, stage, promote=True, reason="train")
+    except OSError as err:  # a full disk while saving
+        raise RegistryError(f"{out}: cannot write the model ({err.strerror or err})") from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return metadata.with_version(version)

@@ -1,0 +1,52 @@
+"""`router hook claude`: the Claude Code command hook, which must never block a prompt.
+
+Claude Code reads exit code 2 of a UserPromptSubmit hook as "block the prompt and erase it", and click
+answers every usage error (a typo in an option, a missing or bad value) with exit 2. So `router hook
+...` runs through `run_hook`: any usage error or failure is one line on stderr, nothing on stdout, and
+exit 0.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from router.cli.options import ModelOption
+from router.cli.output import one_line
+from router.serving.hook import MAX_TIMEOUT
+from router.settings import HOOK_SERVER_TIMEOUT
+
+hook_app = typer.Typer(help="Hooks for parent agents.")  # no help on bare `router hook`: stdout stays empty
+
+
+@hook_app.command("claude")
+def hook_claude(
+    model: ModelOption = None,
+    server: Annotated[str | None, typer.Option(help="Ask a running `router serve` at this URL instead.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for --server.")] = HOOK_SERVER_TIMEOUT,
+) -> None:
+    """Claude Code UserPromptSubmit command hook: event JSON on stdin, hook JSON on stdout; always exit 0."""
+    from router.serving.hook import claude
+
+    if not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT:
+        raise typer.BadParameter(f"must be a number of seconds in (0, {MAX_TIMEOUT:g}]", param_hint="--timeout")
+    claude(sys.stdin, sys.stdout, sys.stderr, model=model, server=server, timeout=timeout)
+
+
+def run_hook(command: Any, argv: list[str]) -> None:
+    """Run `router hook ...`: never exit 2; a usage error or failure is one stderr line and exit 0."""
+    try:
+        command.main(args=argv, prog_name="router", standalone_mode=False)
+    except typer.Abort:
+        sys.stderr.write("router hook: aborted\n")
+    except typer.TyperException as err:  # click's usage errors (typer vendors click)
+        message = err.format_message() if hasattr(err, "format_message") else str(err)
+        first = (message.strip().splitlines() or [type(err).__name__])[0]
+        sys.stderr.write(f"router hook: usage error: {one_line(first)}\n")
+    # Whatever else goes wrong, the prompt must go through: one line, exit 0.
+    except Exception as err:
+        sys.stderr.write(f"router hook: {one_line(err) or type(err).__name__}\n")
+    sys.exit(0)
