@@ -27,3 +27,7 @@ class LabelConflictError(RouterError):
 
 class RegistryError(RouterError):
     """A model registry operation cannot be done (no such version, nothing to roll back, not a registry)."""
+
+
+class MissingExtraError(RouterError):
+    """A feature needs an optional extra that is not installed (`pip install 'router[ray]'`, ...)."""

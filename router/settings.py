@@ -35,6 +35,12 @@ PORT = 8377
 HOOK_SERVER_TIMEOUT = 2.0
 #: The timeout the README's Claude Code hook configuration gives the command hook.
 HOOK_TIMEOUT = 10
+#: Decision log addresses starting with one of these are PostgreSQL; anything else is an SQLite file.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+#: Connections one process keeps to a PostgreSQL decision log, at most.
+LOG_POOL_SIZE = 8
+#: Seconds a route waits for a PostgreSQL log connection before it is returned without a decision_id.
+LOG_TIMEOUT = 2.0
 
 #: The source tree's parent: a checkout when it holds `pyproject.toml` (an editable install).
 _SOURCE_PARENT = Path(__file__).resolve().parent.parent

@@ -8,6 +8,7 @@ from router.cli.data import data_app
 from router.cli.doctor import doctor, prepare
 from router.cli.evaluate import eval_
 from router.cli.feedback import feedback, label_app, review
+from router.cli.log import log_app
 from router.cli.models import models_app
 from router.cli.retrain import retrain
 from router.cli.route import route
@@ -25,6 +26,7 @@ app.command()(mcp)
 app.command()(feedback)
 app.add_typer(label_app, name="label")
 app.command()(review)
+app.add_typer(log_app, name="log")
 app.command()(retrain)
 app.add_typer(models_app, name="models")
 app.command()(doctor)

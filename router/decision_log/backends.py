@@ -1,12 +1,32 @@
-"""Pick the decision log's storage from its address: a file path is SQLite (the embedded default)."""
+"""Pick the decision log's storage from its address: a `postgresql://` URL is PostgreSQL, a path is SQLite.
+
+SQLite is the embedded default; PostgreSQL (the `router[postgres]` extra) is one log for many replicas.
+Its driver is imported only when a PostgreSQL address is used.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from router.decision_log.base import DecisionStore
 from router.decision_log.sqlite import DecisionLog
+from router.errors import MissingExtraError
+from router.settings import POSTGRES_SCHEMES
 
 
-def open_log(target: str | Path) -> DecisionLog:
-    """The decision log at `target`."""
-    return DecisionLog(target)
+def is_postgres(target: str | Path) -> bool:
+    """Whether a log address names a PostgreSQL database."""
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+
+
+def open_log(target: str | Path) -> DecisionStore:
+    """The decision log at `target`: a PostgreSQL URL, or an SQLite file path."""
+    if not is_postgres(target):
+        return DecisionLog(target)
+    try:
+        from router.decision_log.postgres import PostgresDecisionLog
+    except ImportError as err:
+        raise MissingExtraError(
+            f"a PostgreSQL decision log needs psycopg 3 ({err}): pip install 'router[postgres]'"
+        ) from None
+    return PostgresDecisionLog(str(target))
