@@ -70,7 +70,11 @@ start() {
     rm -rf "$dir"
     return 0
   fi
-  as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U router router_test
+  if ! as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U router router_test >/dev/null 2>&1; then
+    warn "createdb failed; stopping the server"
+    stop "$dir"
+    return 0
+  fi
   echo "export ROUTER_TEST_POSTGRES=postgresql://router@127.0.0.1:$port/router_test"
   echo "export ROUTER_TEST_PGDATA=$dir"
   warn "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port, data in $dir"

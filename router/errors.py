@@ -31,3 +31,7 @@ class RegistryError(RouterError):
 
 class MissingExtraError(RouterError):
     """A feature needs an optional extra that is not installed (`pip install 'router[ray]'`, ...)."""
+
+
+class ScoringError(RouterError):
+    """A bulk scoring job could not finish (Ray could not start, or a task failed)."""

@@ -17,6 +17,7 @@ ENV_HOME = "ROUTER_HOME"
 ENV_LOG = "ROUTER_DECISION_LOG"
 ENV_TOKEN = "ROUTER_TOKEN"
 ENV_PLUGINS = "ROUTER_PLUGINS"
+ENV_THREADS = "ROUTER_THREADS"
 
 #: Labeled data, relative to the working directory (a checkout's `data/`).
 DATA_DIR = Path("data")
@@ -41,6 +42,11 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 LOG_POOL_SIZE = 8
 #: Seconds a route waits for a PostgreSQL log connection before it is returned without a decision_id.
 LOG_TIMEOUT = 2.0
+#: `router score`: rows per `map_batches` call, CPUs each scoring actor reserves (its ONNX threads),
+#: and the object store of a local Ray (results beyond it spill to disk).
+SCORE_BATCH_SIZE = 256
+SCORE_CPUS_PER_ACTOR = 1
+SCORE_OBJECT_STORE_BYTES = 512 * 1024 * 1024
 
 #: The source tree's parent: a checkout when it holds `pyproject.toml` (an editable install).
 _SOURCE_PARENT = Path(__file__).resolve().parent.parent

@@ -12,11 +12,13 @@ from router.cli.log import log_app
 from router.cli.models import models_app
 from router.cli.retrain import retrain
 from router.cli.route import route
+from router.cli.score import score
 from router.cli.serve import hook_app, mcp, serve
 from router.cli.train import train
 
 app = typer.Typer(help="Decide whether a request should go to the agent a model was trained for.", no_args_is_help=True)
 app.command()(route)
+app.command()(score)
 app.command()(train)
 app.command("eval")(eval_)
 app.add_typer(data_app, name="data")

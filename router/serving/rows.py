@@ -1,0 +1,55 @@
+"""Input rows for batch routing: what `router route --input` and `router score` read, and what they write.
+
+A row to route has an `id` (any JSON value, kept as is) and a non-blank `text`; a row that has not is
+an error row `{"id": ..., "error": "..."}`. `kind` and `criteria`, when present, are kept for
+`router score --compare` to break flips down by.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from router.core.decision import Decision
+
+
+@dataclass(frozen=True)
+class InputRow:
+    """One input record: its id and text, or why it cannot be routed."""
+
+    id: Any
+    text: str | None
+    error: str | None = None
+    kind: str | None = None
+    criteria: tuple[str, ...] = ()
+
+
+def parse_record(obj: object, where: str = "") -> InputRow:
+    """An input row from one decoded record; `where` (e.g. "line 3: ") prefixes its error."""
+    if not isinstance(obj, dict):
+        return InputRow(None, None, f"{where}not a JSON object")
+    ident = obj.get("id")
+    text = obj.get("text")
+    kind = obj.get("kind")
+    criteria = obj.get("criteria")
+    labels = tuple(c for c in criteria if isinstance(c, str)) if isinstance(criteria, list) else ()
+    if not isinstance(text, str) or not text.strip():
+        return InputRow(ident, None, f"{where}'text' must be a non-blank string", None, ())
+    return InputRow(ident, text, None, kind if isinstance(kind, str) else None, labels)
+
+
+def parse_line(line: str, number: int) -> InputRow:
+    """An input row from one JSONL line (numbered from 1 for its error message)."""
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as err:
+        return InputRow(None, None, f"line {number}: invalid JSON ({err.msg})")
+    return parse_record(obj, f"line {number}: ")
+
+
+def output_record(row: InputRow, decision: Decision | None) -> dict[str, Any]:
+    """The output object of a row: `{"id", "text", **decision}`, or `{"id", "error"}` for an error row."""
+    if row.error is not None or decision is None:
+        return {"id": row.id, "error": row.error}
+    return {"id": row.id, "text": row.text, **decision.to_dict()}
