@@ -83,6 +83,41 @@ def test_score_writes_exactly_what_route_input_writes_on_thousands_of_rows(fake_
     ]
 
 
+def with_encoder(model, folder, name):
+    """A copy of `model` that embeds with the registered encoder `name` (same dimension, same heads)."""
+    folder = Path(shutil.copytree(model, folder))
+    meta = json.loads((folder / "metadata.json").read_text())
+    meta["encoder"].update(name=name, id=name)
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    return folder
+
+
+def test_chunks_match_route_input_when_the_encoder_depends_on_its_batch(fake_model, tmp_path):
+    from tests.fakes import BATCH_SENSITIVE_ENCODER
+
+    model = with_encoder(fake_model, tmp_path / "model", BATCH_SENSITIVE_ENCODER)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = [{"id": r.get("id"), "text": r["text"]} for r in shipped_rows(1000)]
+    write_lines(folder / "a.jsonl", rows[:700])  # error rows and a blank line inside the chunks
+    write_lines(folder / "b.jsonl", rows[700:], bad={})
+    want = []
+    for name in ("a", "b"):
+        run("route", "--input", folder / f"{name}.jsonl", "--output", tmp_path / f"{name}.ref", "--model", model)
+        want += (tmp_path / f"{name}.ref").read_text(encoding="utf-8").splitlines()
+    out = tmp_path / "out"
+    result = run(
+        "score", "--input", folder, "--input-format", "jsonl", "--output", out, "--model", model,
+        "--batch-size", 100,
+    )  # fmt: skip
+    assert result.exit_code == 1, result.stderr
+    got = scored_lines(out)
+    assert [line for line in got if '"error"' not in line] == [line for line in want if '"error"' not in line]
+    probabilities = {json.loads(line)["probability"] for line in got if '"error"' not in line}
+    plain = {d.probability for d in load_router(model).route_batch([r["text"] for r in rows])}
+    assert probabilities != plain  # the batch matters to this encoder: only the same chunks agree
+
+
 def test_parquet_in_and_out_keeps_ids_and_their_type(fake_model, tmp_path):
     rows = shipped_rows(400)
     texts = [r["text"] for r in rows] + [None, "  "]

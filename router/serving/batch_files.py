@@ -11,9 +11,7 @@ from typing import IO, TextIO
 
 from router.core.router import Router
 from router.errors import DataError
-from router.serving.rows import InputRow, output_record, parse_line
-
-CHUNK = 64
+from router.serving.rows import CHUNK, InputRow, output_record, parse_line, route_rows
 
 
 @contextmanager
@@ -36,10 +34,7 @@ def route_file(router: Router, input: Path, output: Path | None) -> int:
         pending: list[InputRow] = []
 
         def flush() -> None:
-            texts = [row.text for row in pending if row.error is None and row.text is not None]
-            decisions = iter(router.route_batch(texts)) if texts else iter(())
-            for row in pending:
-                decision = next(decisions) if row.error is None else None
+            for row, decision in zip(pending, route_rows(router, pending)):
                 out.write(json.dumps(output_record(row, decision), ensure_ascii=False) + "\n")
             pending.clear()
 

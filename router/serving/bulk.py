@@ -29,6 +29,7 @@ from ray.data.aggregate import Count, Sum
 from router.errors import DataError, ScoringError
 from router.serving.flips import FlipSummary, summarise
 from router.serving.ray_io import JsonLinesSink, JsonLinesSource, exists, file_format, resolve
+from router.serving.rows import CHUNK
 from router.serving.scorer import STATS, Scorer, load_scoring_router
 from router.settings import (
     ENV_CACHE,
@@ -112,28 +113,7 @@ def score(job: ScoreJob) -> ScoreResult:
         actors = job.num_actors or max(1, int(ray.cluster_resources().get("CPU", 2)) // SCORE_CPUS_PER_ACTOR - 1)
         start = time.perf_counter()
         try:
-            source, id_type, many_files = _read(in_format, in_fs, in_path)
-            # Blocks of one batch each: the pool balances work per block, so no actor is left with a long tail.
-            scored = (
-                source.repartition(target_num_rows_per_block=job.batch_size)
-                .map_batches(
-                    Scorer,
-                    fn_constructor_kwargs={
-                        "model": job.model,
-                        "compare": job.compare,
-                        "output_format": out_format,
-                        "id_type": id_type,
-                        "name_files": many_files,
-                        "cpus": SCORE_CPUS_PER_ACTOR,
-                    },
-                    compute=ray.data.ActorPoolStrategy(size=actors),
-                    batch_size=job.batch_size,
-                    batch_format="pyarrow",
-                    num_cpus=SCORE_CPUS_PER_ACTOR,
-                    udf_modifying_row_count=False,
-                )
-                .materialize()
-            )
+            scored = _scored(job, in_format, in_fs, in_path, out_format, actors).materialize()
             _write(scored.drop_columns(STATS.names), out_format, out_fs, out_path)
             counts = scored.aggregate(Count(), Sum("stat_error", alias_name="errors"))
             flips = summarise(scored, model_version, compare_version) if job.compare else None
@@ -149,6 +129,29 @@ def score(job: ScoreJob) -> ScoreResult:
         seconds=seconds,
         model_version=model_version,
         compare=flips,
+    )
+
+
+def _scored(job: ScoreJob, in_format: str, fs: Any, path: str, out_format: str, actors: int) -> ray.data.Dataset:
+    """The input routed by the actor pool: output columns and `stat_*` columns, one row per input row."""
+    source, id_type, many_files = _read(in_format, fs, path)
+    # Rows per call (a JSONL row is a chunk of lines): small blocks of one call each let the pool balance
+    # the work, so no actor is left with a long tail.
+    per_call = max(1, job.batch_size // CHUNK) if in_format == "jsonl" else job.batch_size
+    return source.repartition(target_num_rows_per_block=per_call).map_batches(
+        Scorer,
+        fn_constructor_kwargs={
+            "model": job.model,
+            "compare": job.compare,
+            "output_format": out_format,
+            "id_type": id_type,
+            "name_files": many_files,
+            "cpus": SCORE_CPUS_PER_ACTOR,
+        },
+        compute=ray.data.ActorPoolStrategy(size=actors),
+        batch_size=per_call,
+        batch_format="pyarrow",
+        num_cpus=SCORE_CPUS_PER_ACTOR,
     )
 
 
@@ -187,7 +190,7 @@ def _quiet_ray_data() -> None:
 
 
 def _read(fmt: str, fs: Any, path: str) -> tuple[ray.data.Dataset, pa.DataType, bool]:
-    """The input rows, the type its ids have in Parquet output, and whether it is more than one file."""
+    """The input, the type of its ids in Parquet output, and whether it is several files."""
     if fmt == "jsonl":
         source = ray.data.read_datasource(JsonLinesSource(path, filesystem=fs))
         return source, pa.string(), len(source.input_files()) > 1

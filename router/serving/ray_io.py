@@ -1,9 +1,10 @@
-"""Files for `router score` on Ray Data: any filesystem, JSONL read as numbered lines, JSONL lines written as is.
+"""Files for `router score` on Ray Data: any filesystem, JSONL read in numbered chunks, JSONL written as is.
 
 Paths are local or URIs: pyarrow's filesystems first (`s3://`, `gs://`, `hdfs://`, `file://`, ...),
 then fsspec's (`abfs://`, `memory://`, ...), wrapped for pyarrow. JSONL is read as raw lines with their
-numbers, so each row is checked by the same code, with the same messages, as `router route --input`;
-it is written as the lines the actors produced. Parquet goes through Ray's own reader and writer.
+numbers, in the chunks `router route --input` routes together, so each row is checked by the same
+code, with the same messages, and routed with the same neighbours; it is written as the lines the
+actors produced. Parquet goes through Ray's own reader and writer.
 Needs the `router[ray]` extra.
 """
 
@@ -18,11 +19,10 @@ from ray.data.block import BlockAccessor
 from ray.data.datasource import BlockBasedFileDatasink, FileBasedDatasource
 
 from router.errors import DataError
+from router.serving.rows import CHUNK
 
 #: Input and output formats, by file suffix.
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
-#: Lines per block read from a JSONL file (a block is what a read task hands on at once).
-BLOCK_LINES = 4096
 #: Bytes read from a JSONL file at a time.
 CHUNK_BYTES = 1 << 22
 
@@ -75,9 +75,20 @@ def split_lines(stream: pa.NativeFile) -> Iterator[bytes]:
 
 
 class JsonLinesSource(FileBasedDatasource):
-    """JSONL files as rows of (file, line number, raw line); a line that is not UTF-8 reads as null."""
+    """JSONL files as chunks: one row per `CHUNK` consecutive non-blank lines of a file (file, numbers, lines).
+
+    A chunk is what `router route --input` routes in one call; as one row, Ray can never split it, so
+    each chunk is routed whole, with the same neighbours. Blank lines are skipped and counted, as
+    `route --input` does; a line that is not UTF-8 reads as null.
+    """
+
+    _CHUNKS_PER_BLOCK = 64
+
+    def __init__(self, paths: str, *, filesystem: pafs.FileSystem) -> None:
+        super().__init__(paths, filesystem=filesystem)
 
     def _read_stream(self, f: pa.NativeFile, path: str) -> Iterator[pa.Table]:
+        chunks: list[tuple[list[int], list[str | None]]] = []
         numbers: list[int] = []
         lines: list[str | None] = []
         for number, raw in enumerate(split_lines(f), 1):
@@ -86,22 +97,27 @@ class JsonLinesSource(FileBasedDatasource):
             except UnicodeDecodeError:
                 line = None
             if line is not None and not line.strip():
-                continue  # blank lines are skipped, and counted, as `router route --input` does
+                continue
             numbers.append(number)
             lines.append(line)
-            if len(lines) >= BLOCK_LINES:
-                yield _lines_block(path, numbers, lines)
+            if len(lines) == CHUNK:
+                chunks.append((numbers, lines))
                 numbers, lines = [], []
+                if len(chunks) == self._CHUNKS_PER_BLOCK:
+                    yield _chunks_block(path, chunks)
+                    chunks = []
         if lines:
-            yield _lines_block(path, numbers, lines)
+            chunks.append((numbers, lines))
+        if chunks:
+            yield _chunks_block(path, chunks)
 
 
-def _lines_block(path: str, numbers: list[int], lines: list[str | None]) -> pa.Table:
+def _chunks_block(path: str, chunks: list[tuple[list[int], list[str | None]]]) -> pa.Table:
     return pa.table(
         {
-            "file": pa.array([path] * len(lines), pa.string()),
-            "line": pa.array(numbers, pa.int64()),
-            "raw": pa.array(lines, pa.string()),
+            "file": pa.array([path] * len(chunks), pa.string()),
+            "numbers": pa.array([n for n, _ in chunks], pa.list_(pa.int64())),
+            "lines": pa.array([lines for _, lines in chunks], pa.list_(pa.string())),
         }
     )
 

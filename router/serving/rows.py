@@ -12,6 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from router.core.decision import Decision
+from router.core.router import Router
+
+#: Rows per `route_batch` call when routing a file. `route --input` and `router score` both route a
+#: file's rows in these consecutive chunks: the encoder's floating point depends on a text's batch
+#: neighbours (in the 6th decimal of a probability), so the same chunks give the same numbers.
+CHUNK = 64
 
 
 @dataclass(frozen=True)
@@ -53,3 +59,14 @@ def output_record(row: InputRow, decision: Decision | None) -> dict[str, Any]:
     if row.error is not None or decision is None:
         return {"id": row.id, "error": row.error}
     return {"id": row.id, "text": row.text, **decision.to_dict()}
+
+
+def route_rows(router: Router, rows: list[InputRow]) -> list[Decision | None]:
+    """Each row's decision (None for an error row), routing `CHUNK` consecutive rows per call."""
+    decisions: list[Decision | None] = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        texts = [r.text for r in chunk if r.error is None and r.text is not None]
+        routed = iter(router.route_batch(texts)) if texts else iter(())
+        decisions += [next(routed) if r.error is None else None for r in chunk]
+    return decisions

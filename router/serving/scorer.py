@@ -17,7 +17,7 @@ import pyarrow as pa
 from router.artifacts.loader import load_router
 from router.core.decision import Decision
 from router.core.router import Router
-from router.serving.rows import InputRow, output_record, parse_line, parse_record
+from router.serving.rows import CHUNK, InputRow, output_record, parse_line, parse_record, route_rows
 from router.settings import ENV_THREADS
 
 _CRITERIA = pa.list_(pa.struct([("id", pa.string()), ("title", pa.string()), ("score", pa.float64())]))
@@ -76,43 +76,33 @@ class Scorer:
         self.name_files = name_files
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        """Route a batch of input rows; one output row per input row, in order."""
-        rows = self._rows(batch)
-        texts = [r.text for r in rows if r.error is None and r.text is not None]
-        first = iter(self.router.route_batch(texts)) if texts else iter(())
-        second = iter(self.other.route_batch(texts)) if self.other is not None and texts else iter(())
+        """Route a batch of input (rows, or JSONL chunks of rows); one output row per input row, in order."""
         records: list[dict[str, Any]] = []
         stats: list[dict[str, Any]] = []
-        for row in rows:
-            a = next(first) if row.error is None else None
-            b = next(second) if a is not None and self.other is not None else None
-            records.append(_record(row, a, b))
-            up = int(a is not None and b is not None and b.delegate and not a.delegate)
-            down = int(a is not None and b is not None and a.delegate and not b.delegate)
-            stats.append(
-                {
-                    "stat_error": int(a is None),
-                    "stat_up": up,
-                    "stat_down": down,
-                    "stat_kind": row.kind,
-                    "stat_criteria": list(row.criteria),
-                }
-            )
+        for group in self._groups(batch):
+            first = route_rows(self.router, group)
+            second = route_rows(self.other, group) if self.other is not None else [None] * len(group)
+            for row, a, b in zip(group, first, second):
+                records.append(_record(row, a, b))
+                stats.append(_stats(row, a, b))
         return pa.Table.from_arrays(
             [*self._output(records).columns, *pa.Table.from_pylist(stats, schema=STATS).columns],
             names=[*self._output_names(), *STATS.names],
         )
 
-    def _rows(self, batch: pa.Table) -> list[InputRow]:
-        if "raw" not in batch.column_names:  # Parquet: records of typed columns
-            return [parse_record(obj) for obj in batch.to_pylist()]
-        rows = []
-        for file, number, raw in zip(*(batch.column(c).to_pylist() for c in ("file", "line", "raw"))):
-            row = parse_line(raw, number) if raw is not None else InputRow(None, None, f"line {number}: not UTF-8")
-            if self.name_files and row.error is not None:
-                row = InputRow(row.id, None, f"{file}: {row.error}")
-            rows.append(row)
-        return rows
+    def _groups(self, batch: pa.Table) -> list[list[InputRow]]:
+        """The batch's rows, in the groups routed together: JSONL's chunks as read, else `CHUNK` rows."""
+        if "lines" not in batch.column_names:  # Parquet: records of typed columns
+            rows = [parse_record(obj) for obj in batch.to_pylist()]
+            return [rows[i : i + CHUNK] for i in range(0, len(rows), CHUNK)]
+        columns = (batch.column(c).to_pylist() for c in ("file", "numbers", "lines"))
+        return [[self._line(file, n, raw) for n, raw in zip(numbers, lines)] for file, numbers, lines in zip(*columns)]
+
+    def _line(self, file: str, number: int, raw: str | None) -> InputRow:
+        row = parse_line(raw, number) if raw is not None else InputRow(None, None, f"line {number}: not UTF-8")
+        if self.name_files and row.error is not None:
+            return InputRow(row.id, None, f"{file}: {row.error}")
+        return row
 
     def _output_names(self) -> list[str]:
         return ["line"] if self.output_format == "jsonl" else self.schema.names
@@ -132,6 +122,17 @@ def _record(row: InputRow, a: Decision | None, b: Decision | None) -> dict[str, 
         record["compare"] = b.to_dict()
         record["flipped"] = a.delegate != b.delegate
     return record
+
+
+def _stats(row: InputRow, a: Decision | None, b: Decision | None) -> dict[str, Any]:
+    flip = a is not None and b is not None and a.delegate != b.delegate
+    return {
+        "stat_error": int(a is None),
+        "stat_up": int(flip and b is not None and b.delegate),
+        "stat_down": int(flip and a is not None and a.delegate),
+        "stat_kind": row.kind,
+        "stat_criteria": list(row.criteria),
+    }
 
 
 def _text_id(value: Any) -> str | None:
