@@ -148,6 +148,11 @@ def test_log_migrate_command(postgres_url, tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["log", "migrate", "--log", postgres_url])
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout) == {"log": postgres_url, "backend": "postgres", "before": 0, "after": 1}
+    assert json.loads(result.stdout) == {
+        "log": postgres_url,
+        "backend": "postgres",
+        "before": 0,
+        "after": SCHEMA_VERSION,
+    }
     result = runner.invoke(cli, ["log", "migrate"], env={"ROUTER_DECISION_LOG": postgres_url})
-    assert json.loads(result.stdout)["before"] == 1
+    assert json.loads(result.stdout)["before"] == SCHEMA_VERSION

@@ -205,11 +205,13 @@ def test_compare_scores_both_models_in_one_pass_and_counts_flips(fake_model, tmp
         "rows": 600, "flips": len(to_not), "to_delegate": 0, "to_not": len(to_not), "rate": round(len(to_not) / 600, 6)
     }  # fmt: skip
     assert summary["model_version"] != summary["compare_version"]
-    for kind in {r["kind"] for r in rows if r["kind"]}:
+    kinds, criteria = {r["kind"] for r in rows if r["kind"]}, {c for r in rows for c in r["criteria"]}
+    assert set(summary["by_kind"]) == kinds and set(summary["by_criterion"]) == criteria
+    for kind in kinds:
         members = [i for i, r in enumerate(rows) if r["kind"] == kind]
         assert summary["by_kind"][kind]["rows"] == len(members)
         assert summary["by_kind"][kind]["to_not"] == len(set(members) & set(to_not))
-    for criterion in {c for r in rows for c in r["criteria"]}:
+    for criterion in criteria:
         members = [i for i, r in enumerate(rows) if criterion in r["criteria"]]
         assert summary["by_criterion"][criterion] == {
             "rows": len(members),
@@ -254,3 +256,29 @@ def test_without_ray_score_names_the_extra(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "router.serving.bulk", None)
     result = run("score", "--input", tmp_path / "in.jsonl", "--output", tmp_path / "out")
     assert result.exit_code == 1 and "pip install 'router[ray]'" in result.stderr
+
+
+def test_file_format_from_the_option_the_suffix_or_the_input():
+    from router.errors import DataError
+    from router.serving.ray_io import file_format
+
+    assert file_format("scored.v2", "parquet") == "parquet"
+    assert file_format("scored/", None, fallback="jsonl") == "jsonl"
+    assert file_format("s3://b/scored.parquet/", None, fallback="jsonl") == "parquet"
+    assert file_format("history.NDJSON", None) == "jsonl"
+    with pytest.raises(DataError, match="cannot tell the format"):
+        file_format("history.txt", None)
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 2, 3, 7, 1 << 22])
+def test_lines_split_as_python_text_files_split_them(monkeypatch, tmp_path, chunk_bytes):
+    import io
+
+    import pyarrow as pa
+
+    from router.serving import ray_io
+
+    data = 'a\r\nb\rc\n\n{"x": "\u00e9"}\r\r\nlast'.encode()
+    monkeypatch.setattr(ray_io, "CHUNK_BYTES", chunk_bytes)
+    got = [line.decode() for line in ray_io.split_lines(pa.BufferReader(data))]
+    assert got == [line.rstrip("\n") for line in io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")]

@@ -18,7 +18,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -97,8 +96,7 @@ class ScoreResult:
 def score(job: ScoreJob) -> ScoreResult:
     """Score `job.input` into the new folder `job.output`; `DataError` for bad paths, `ScoringError` if Ray fails."""
     in_format = file_format(job.input, job.input_format)
-    suffix_format = file_format(job.output, None) if Path(job.output.rstrip("/")).suffix else None
-    out_format = file_format(job.output, job.output_format or suffix_format or in_format)
+    out_format = file_format(job.output, job.output_format, fallback=in_format)
     in_fs, in_path = resolve(job.input)
     out_fs, out_path = resolve(job.output)
     if not exists(in_fs, in_path):

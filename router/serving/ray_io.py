@@ -44,13 +44,13 @@ def resolve(location: str) -> tuple[pafs.FileSystem, str]:
     return pafs.PyFileSystem(pafs.FSSpecHandler(fs)), path
 
 
-def file_format(location: str, given: str | None) -> str:
-    """`given`, else the format its suffix names; `DataError` when neither says."""
+def file_format(location: str, given: str | None, fallback: str | None = None) -> str:
+    """`given`, else the format the suffix names, else `fallback`; `DataError` when none says."""
     if given is not None:
         if given not in set(FORMATS.values()):
             raise DataError(f"unknown format {given!r}; expected jsonl or parquet")
         return given
-    found = FORMATS.get(Path(location.rstrip("/")).suffix.lower())
+    found = FORMATS.get(Path(location.rstrip("/")).suffix.lower()) or fallback
     if found is None:
         raise DataError(f"{location}: cannot tell the format from the name; give it (jsonl or parquet)")
     return found
