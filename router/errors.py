@@ -27,3 +27,11 @@ class LabelConflictError(RouterError):
 
 class RegistryError(RouterError):
     """A model registry operation cannot be done (no such version, nothing to roll back, not a registry)."""
+
+
+class MissingExtraError(RouterError):
+    """A feature needs an optional extra that is not installed (`pip install 'router[ray]'`, ...)."""
+
+
+class ScoringError(RouterError):
+    """A bulk scoring job could not finish (Ray could not start, or a task failed)."""

@@ -26,6 +26,7 @@ LOG_TEXT_MODES = ("full", "redacted", "hash")
 DEFAULT_LOG_TEXT = "redacted"
 #: The longest routing waits for the decision log's lock (seconds); past it, the decision is not logged.
 LOG_LOCK_TIMEOUT = 0.1
+ENV_THREADS = "ROUTER_THREADS"
 
 #: Labeled data, relative to the working directory (a checkout's `data/`).
 DATA_DIR = Path("data")
@@ -44,6 +45,17 @@ PORT = 8377
 HOOK_SERVER_TIMEOUT = 2.0
 #: The timeout the README's Claude Code hook configuration gives the command hook.
 HOOK_TIMEOUT = 10
+#: Decision log addresses starting with one of these are PostgreSQL; anything else is an SQLite file.
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+#: Connections one process keeps to a PostgreSQL decision log, at most.
+LOG_POOL_SIZE = 8
+#: Seconds a route waits for a PostgreSQL log connection before it is returned without a decision_id.
+LOG_TIMEOUT = 2.0
+#: `router score`: rows per `map_batches` call, CPUs each scoring actor reserves (its ONNX threads),
+#: and the object store of a local Ray (results beyond it spill to disk).
+SCORE_BATCH_SIZE = 256
+SCORE_CPUS_PER_ACTOR = 1
+SCORE_OBJECT_STORE_BYTES = 512 * 1024 * 1024
 
 #: The source tree's parent: a checkout when it holds `pyproject.toml` (an editable install).
 _SOURCE_PARENT = Path(__file__).resolve().parent.parent

@@ -99,3 +99,24 @@ def texts(router):
     yes = next(t for t, d in zip(candidates, decisions) if d.delegate)
     no = next(t for t, d in zip(candidates, decisions) if not d.delegate)
     return {"yes": yes, "no": no}
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The URL of a real PostgreSQL server (CI's, else one started for this session); skips loudly if none."""
+    from tests.postgres import NoServerError, server, skip_loudly
+
+    try:
+        with server() as url:
+            yield url
+    except NoServerError as err:
+        skip_loudly(str(err))
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh, empty database on that server, dropped after the test."""
+    from tests.postgres import fresh_database
+
+    with fresh_database(postgres_server) as url:
+        yield url

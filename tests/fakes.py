@@ -48,3 +48,17 @@ class HashingEncoder:
 
 
 register_encoder(HASHING_ENCODER, HashingEncoder)
+
+#: The hashing encoder, nudged by the size of the batch it is given: a stand-in for the real encoder,
+#: whose floating point depends on a text's batch neighbours (padding), to test that bulk scoring
+#: routes the same chunks as `router route --input`.
+BATCH_SENSITIVE_ENCODER = "router-hashing-256-batch-sensitive"
+
+
+class BatchSensitiveEncoder(HashingEncoder):
+    def encode(self, sentences: list[str], /, **kwargs: Any) -> np.ndarray:
+        out = super().encode(sentences, **kwargs)
+        return (out + np.float32(0.01 * len(sentences))).astype(np.float32)
+
+
+register_encoder(BATCH_SENSITIVE_ENCODER, BatchSensitiveEncoder)

@@ -114,6 +114,12 @@ CASES: list[tuple[list[str], int]] = [
     (["log", "purge", "--older-than", "30d", "--log", "{garbage_log}"], 1),
     (["log", "purge", "--older-than", "soon", "--log", "{missing}"], 2),
     (["log", "purge", "--log", "{missing}"], 2),
+    (["log", "migrate"], 2),
+    (["log", "migrate", "--log", "{under_file}"], 1),
+    (["log", "migrate", "--log", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=1"], 1),
+    (["score"], 2),
+    (["score", "--input", "{missing}", "--output", "{under_file}", "--model", "{registry}"], 1),
+    (["score", "--input", "{garbage}", "--output", "{folder}", "--model", "{missing}"], 1),
     (["hook", "claude", "--model", "{garbage}"], 0),
     (["hook", "claude", "--timeout", "{garbage}"], 0),
 ]

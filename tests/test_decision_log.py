@@ -1,10 +1,16 @@
+import json
 import sqlite3
+import subprocess
+import sys
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from typer.testing import CliRunner
 
 from router import load_router
+from router.cli.app import app as cli
+from router.decision_log.base import SCHEMA_VERSION
 from router.decision_log.sqlite import DecisionLog
 from router.errors import DataError
 
@@ -90,3 +96,59 @@ def test_logging_costs_no_heavy_import(fake_model, tmp_path):
         f"from router import load_router\nload_router({str(fake_model)!r}, log={str(tmp_path / 'x.db')!r}).route('a')"
     )
     assert loaded_heavy_modules(code) == []
+
+
+def test_routing_imports_no_optional_engine(fake_model, tmp_path):
+    code = (
+        "import sys\nfrom router import load_router\nimport router.cli.app\n"
+        f"load_router({str(fake_model)!r}, log={str(tmp_path / 'x.db')!r}).route('a')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'psycopg', 'psycopg_pool', 'ray', 'pyarrow'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]"
+
+
+LEGACY = """CREATE TABLE decisions (decision_id TEXT PRIMARY KEY, time TEXT NOT NULL, text TEXT NOT NULL,
+probability REAL NOT NULL, threshold REAL NOT NULL, delegate INTEGER NOT NULL, uncertain INTEGER NOT NULL,
+criteria TEXT NOT NULL, model_version TEXT NOT NULL, registry_version TEXT)"""
+
+
+def test_log_migrate_brings_a_log_from_before_versions_up_to_date(tmp_path):
+    log = tmp_path / "old.db"
+    with sqlite3.connect(log) as conn:
+        conn.execute(LEGACY)
+        conn.execute(
+            "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ("a" * 32, "2025-01-01T00:00:00.000000+00:00", "add an index", 0.9, 0.5, 1, 0, "[]", "m1", None),
+        )
+    runner = CliRunner()
+    result = runner.invoke(cli, ["log", "migrate", "--log", str(log)])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {"log": str(log), "backend": "sqlite", "before": 0, "after": SCHEMA_VERSION}
+    again = runner.invoke(cli, ["log", "migrate"], env={"ROUTER_DECISION_LOG": str(log)})
+    assert json.loads(again.stdout)["before"] == SCHEMA_VERSION
+    (kept,) = DecisionLog(log).all()
+    assert (kept.decision_id, kept.text, kept.delegate) == ("a" * 32, "add an index", True)
+    with sqlite3.connect(log) as conn:
+        assert conn.execute("SELECT version FROM decision_log_version").fetchall() == [(SCHEMA_VERSION,)]
+
+
+def test_a_newer_schema_is_refused_and_routing_goes_on(fake_model, tmp_path):
+    log = tmp_path / "new.db"
+    DecisionLog(log).migrate()
+    with sqlite3.connect(log) as conn:
+        conn.execute("INSERT INTO decision_log_version VALUES (?, ?)", (SCHEMA_VERSION + 1, "later"))
+    with pytest.raises(DataError, match="newer than this router"):
+        list(DecisionLog(log).all())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert load_router(fake_model, log=log).route(TEXTS[0]).decision_id is None
+    assert "newer than this router" in str(caught[0].message)
+    result = CliRunner().invoke(cli, ["log", "migrate", "--log", str(log)])
+    assert result.exit_code == 1 and "newer than this router" in result.stderr
+
+
+def test_log_migrate_needs_a_log(monkeypatch):
+    monkeypatch.delenv("ROUTER_DECISION_LOG", raising=False)
+    result = CliRunner().invoke(cli, ["log", "migrate"])
+    assert result.exit_code == 2 and "--log" in result.stderr

@@ -16,11 +16,13 @@ from router.cli.models import models_app
 from router.cli.output import one_line
 from router.cli.retrain import retrain
 from router.cli.route import route
+from router.cli.score import score
 from router.cli.serve import mcp, serve
 from router.cli.train import train
 
 app = typer.Typer(help="Decide whether a request should go to the agent a model was trained for.", no_args_is_help=True)
 app.command()(route)
+app.command()(score)
 app.command()(train)
 app.command("eval")(eval_)
 app.add_typer(data_app, name="data")
@@ -30,9 +32,9 @@ app.command()(mcp)
 app.command()(feedback)
 app.add_typer(label_app, name="label")
 app.command()(review)
+app.add_typer(log_app, name="log")
 app.command()(retrain)
 app.add_typer(models_app, name="models")
-app.add_typer(log_app, name="log")
 app.command()(doctor)
 app.command()(prepare)
 

@@ -13,7 +13,7 @@ from router.errors import RouterError
 from router.settings import DATA_DIR
 
 if TYPE_CHECKING:
-    from router.decision_log.sqlite import LoggedDecision
+    from router.decision_log.base import LoggedDecision
 
 label_app = typer.Typer(help="Add labels from elsewhere.", no_args_is_help=True)
 
@@ -109,7 +109,7 @@ def _ask(decision: LoggedDecision, i: int, n: int) -> str:
             return answer
 
 
-def _label(decision: LoggedDecision, answer: str, log: Path, data_dir: Path) -> str:
+def _label(decision: LoggedDecision, answer: str, log: str, data_dir: Path) -> str:
     from router.loop.feedback import criteria_ids, record_feedback
 
     known = list(criteria_ids(data_dir) or [])

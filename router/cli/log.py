@@ -1,7 +1,11 @@
-"""`router log ...`: the decision log's upkeep (`purge`)."""
+"""`router log ...`: look after the decision log itself (`migrate` its schema, `purge` old rows).
+
+Where the log lives is `--log` (or `ROUTER_DECISION_LOG`): an SQLite file path or a `postgresql://` URL.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import timedelta
 from typing import Annotated
@@ -11,8 +15,9 @@ import typer
 from router.cli.options import LogOption
 from router.cli.output import emit, fail
 from router.errors import RouterError
+from router.settings import ENV_LOG
 
-log_app = typer.Typer(help="Upkeep of the decision log.", no_args_is_help=True)
+log_app = typer.Typer(help="The decision log: SQLite file (default) or PostgreSQL.", no_args_is_help=True)
 
 _AGE = re.compile(r"^(\d{1,6})([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -26,19 +31,38 @@ def parse_age(text: str) -> timedelta:
     return timedelta(**{_UNITS[match[2]]: int(match[1])})
 
 
+def _required(log: str | None) -> str:
+    if log is None:
+        raise typer.BadParameter(f"give --log or set {ENV_LOG}", param_hint="--log")
+    return log
+
+
+@log_app.command("migrate")
+def migrate(log: LogOption = None) -> None:
+    """Create the decision log, or bring its schema up to this version; prints the versions before and after."""
+    from router.decision_log.backends import open_log
+
+    target = _required(log)
+    try:
+        done = open_log(target).migrate()
+    except RouterError as err:
+        fail(err)
+    emit(dataclasses.asdict(done))
+
+
 @log_app.command("purge")
 def purge(
     older_than: Annotated[str, typer.Option("--older-than", help="Delete decisions older than this: 30d, 12h, 2w.")],
     log: LogOption = None,
 ) -> None:
-    """Delete logged decisions older than --older-than (their text is overwritten on disk)."""
+    """Delete logged decisions older than --older-than (in SQLite their text is overwritten on disk)."""
     from router.decision_log.backends import open_log
 
     age = parse_age(older_than)
-    if log is None:
-        raise typer.BadParameter("give --log or set ROUTER_DECISION_LOG", param_hint="--log")
+    target = _required(log)
     try:
-        deleted = open_log(log).purge(age)
+        store = open_log(target)
+        deleted = store.purge(age)
     except RouterError as err:
         fail(err)
-    emit({"log": str(log), "older_than": older_than, "deleted": deleted})
+    emit({"log": store.where, "older_than": older_than, "deleted": deleted})

@@ -15,8 +15,12 @@ ModelOption = Annotated[
 ]
 DataDirOption = Annotated[Path, typer.Option("--data-dir", help="Data folder: train/dev/test.jsonl and agents/.")]
 LogOption = Annotated[
-    Path | None,
-    typer.Option("--log", envvar=ENV_LOG, help="Decision log (SQLite file; default ROUTER_DECISION_LOG)."),
+    str | None,
+    typer.Option(
+        "--log",
+        envvar=ENV_LOG,
+        help="Decision log: an SQLite file, or a postgresql:// URL (default ROUTER_DECISION_LOG).",
+    ),
 ]
 LogTextOption = Annotated[
     str | None,

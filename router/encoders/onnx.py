@@ -22,7 +22,7 @@ import numpy as np
 
 from router.core.encoder import Encoder, dimension
 from router.errors import ModelNotFoundError
-from router.settings import cache_root
+from router.settings import ENV_THREADS, cache_root
 
 OPSET = 17
 #: Measured on 2 cores: batches of 4-8 length-sorted texts beat 32 by ~30% (less padding, warm caches).
@@ -154,6 +154,12 @@ def load_onnx(name: str, key: str, variant: str = "fp32") -> Encoder:
     return OnnxEncoder(ensure_export(name, key, variant), variant)
 
 
+def threads() -> int:
+    """Threads per onnxruntime session: `ROUTER_THREADS` when set, else 0 (onnxruntime's default: one per core)."""
+    value = os.environ.get(ENV_THREADS, "")
+    return int(value) if value.isdigit() else 0
+
+
 class OnnxEncoder:
     """Embed texts with an exported model: tokenizers + onnxruntime + mean pooling in the graph."""
 
@@ -173,6 +179,7 @@ class OnnxEncoder:
         self.tokenizer.no_padding()
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        options.intra_op_num_threads = threads()
         self.session = ort.InferenceSession(
             str(Path(folder) / variant_file(variant)), options, providers=["CPUExecutionProvider"]
         )

@@ -7,8 +7,8 @@ from typing import Any
 
 from router.core.texts import normalise
 from router.decision_log.backends import open_log
+from router.decision_log.base import LoggedDecision
 from router.decision_log.redact import is_hashed
-from router.decision_log.sqlite import LoggedDecision
 from router.fs import write_jsonl_atomic
 from router.loop.feedback import LabelIndex
 from router.settings import DATA_DIR
