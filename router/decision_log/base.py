@@ -105,6 +105,23 @@ def cutoff(older_than: timedelta) -> str:
     return (datetime.now(UTC) - older_than).isoformat(timespec="microseconds")
 
 
+def logged(values: tuple[Any, ...], time: str, criteria: list[dict[str, Any]]) -> LoggedDecision:
+    """A logged decision from a backend's row (in `COLUMNS` order), its time as ISO text and its criteria decoded."""
+    d = dict(zip(COLUMNS, values))
+    return LoggedDecision(
+        decision_id=d["decision_id"],
+        time=time,
+        text=d["text"],
+        probability=float(d["probability"]),
+        threshold=float(d["threshold"]),
+        delegate=bool(d["delegate"]),
+        uncertain=bool(d["uncertain"]),
+        criteria=criteria,
+        model_version=d["model_version"],
+        registry_version=d["registry_version"],
+    )
+
+
 def new_rows(
     texts: Sequence[str], decisions: Sequence[Decision], metadata: ModelMetadata, text_mode: str = "full"
 ) -> list[LoggedDecision]:

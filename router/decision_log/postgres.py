@@ -22,19 +22,8 @@ from psycopg_pool import ConnectionPool
 
 from router.core.decision import Decision
 from router.core.metadata import ModelMetadata
-from router.decision_log.base import (
-    COLUMNS,
-    SCHEMA_VERSION,
-    VERSION_TABLE,
-    FailureNotice,
-    LoggedDecision,
-    Migration,
-    check_text_mode,
-    cutoff,
-    new_rows,
-    pending,
-    safe_address,
-)
+from router.decision_log import base
+from router.decision_log.base import COLUMNS, SCHEMA_VERSION, VERSION_TABLE, FailureNotice, LoggedDecision
 from router.errors import DataError
 from router.settings import DEFAULT_LOG_TEXT, LOG_POOL_SIZE, LOG_TIMEOUT
 
@@ -86,7 +75,7 @@ def upgrade(conn: psycopg.Connection[Any], where: str) -> int:
     """
     with conn.transaction():
         before = schema_version(conn)
-    if not pending(before, where):
+    if not base.pending(before, where):
         return before
     with conn.transaction():
         conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
@@ -94,7 +83,7 @@ def upgrade(conn: psycopg.Connection[Any], where: str) -> int:
         with conn.transaction():
             before = schema_version(conn)
             conn.execute(VERSIONS)
-            for version in pending(before, where):
+            for version in base.pending(before, where):
                 for statement in MIGRATIONS[version]:
                     conn.execute(statement)
                 conn.execute(f"INSERT INTO {VERSION_TABLE} (version) VALUES (%s)", (version,))
@@ -113,8 +102,8 @@ class PostgresDecisionLog:
         self, url: str, text_mode: str = DEFAULT_LOG_TEXT, pool_size: int = LOG_POOL_SIZE, timeout: float = LOG_TIMEOUT
     ) -> None:
         self.url = url
-        self.where = safe_address(url)
-        self.text_mode = check_text_mode(text_mode)
+        self.where = base.safe_address(url)
+        self.text_mode = base.check_text_mode(text_mode)
         self.pool_size = pool_size
         self.timeout = timeout
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
@@ -151,7 +140,7 @@ class PostgresDecisionLog:
 
     def record(self, texts: Sequence[str], decisions: Sequence[Decision], metadata: ModelMetadata) -> list[str] | None:
         """Write one row per decision in one transaction; their ids, or None if logging failed."""
-        rows = new_rows(texts, decisions, metadata, self.text_mode)
+        rows = base.new_rows(texts, decisions, metadata, self.text_mode)
         try:
             with self._connections().connection() as conn:
                 if not self._ready:
@@ -195,11 +184,11 @@ class PostgresDecisionLog:
         self._read("SELECT 1")  # a log must be there
         try:
             with self._connections().connection() as conn:
-                return int(conn.execute("DELETE FROM decisions WHERE time < %s", (cutoff(older_than),)).rowcount)
+                return int(conn.execute("DELETE FROM decisions WHERE time < %s", (base.cutoff(older_than),)).rowcount)
         except psycopg.Error as err:
             raise DataError(f"{self.where}: cannot purge the decision log ({err})") from None
 
-    def migrate(self) -> Migration:
+    def migrate(self) -> base.Migration:
         """Create the log or bring its schema up to `SCHEMA_VERSION`."""
         try:
             with self._connections().connection() as conn:
@@ -207,7 +196,7 @@ class PostgresDecisionLog:
         except psycopg.Error as err:
             raise DataError(f"{self.where}: cannot migrate the decision log ({err})") from None
         self._ready = True
-        return Migration(self.where, self.backend, before, SCHEMA_VERSION)
+        return base.Migration(self.where, self.backend, before, SCHEMA_VERSION)
 
 
 def _values(row: LoggedDecision) -> tuple[Any, ...]:
@@ -226,16 +215,5 @@ def _values(row: LoggedDecision) -> tuple[Any, ...]:
 
 
 def _row(row: tuple[Any, ...]) -> LoggedDecision:
-    d = dict(zip(COLUMNS, row))
-    return LoggedDecision(
-        decision_id=d["decision_id"],
-        time=d["time"].astimezone(UTC).isoformat(timespec="microseconds"),
-        text=d["text"],
-        probability=float(d["probability"]),
-        threshold=float(d["threshold"]),
-        delegate=bool(d["delegate"]),
-        uncertain=bool(d["uncertain"]),
-        criteria=list(d["criteria"]),
-        model_version=d["model_version"],
-        registry_version=d["registry_version"],
-    )
+    time = row[COLUMNS.index("time")].astimezone(UTC).isoformat(timespec="microseconds")
+    return base.logged(row, time, list(row[COLUMNS.index("criteria")]))

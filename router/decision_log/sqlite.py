@@ -33,6 +33,7 @@ from router.decision_log.base import (
     Migration,
     check_text_mode,
     cutoff,
+    logged,
     new_rows,
     pending,
 )
@@ -222,16 +223,4 @@ def _values(row: LoggedDecision) -> tuple[Any, ...]:
 
 
 def _row(row: tuple[Any, ...]) -> LoggedDecision:
-    d = dict(zip(COLUMNS, row))
-    return LoggedDecision(
-        decision_id=d["decision_id"],
-        time=d["time"],
-        text=d["text"],
-        probability=float(d["probability"]),
-        threshold=float(d["threshold"]),
-        delegate=bool(d["delegate"]),
-        uncertain=bool(d["uncertain"]),
-        criteria=json.loads(d["criteria"]),
-        model_version=d["model_version"],
-        registry_version=d["registry_version"],
-    )
+    return logged(row, row[COLUMNS.index("time")], json.loads(row[COLUMNS.index("criteria")]))
