@@ -16,18 +16,35 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 
 def _expit(z: np.ndarray) -> np.ndarray:
     return np.asarray(0.5 * (1.0 + np.tanh(0.5 * z)))
 
 
-def top_k_mean(X: np.ndarray, memory: np.ndarray, k: int) -> np.ndarray:
-    """Per row of X, the mean of its k largest dot products with the rows of `memory`.
+_BLAS: list[ThreadpoolController] = []
 
-    einsum, not BLAS: OpenBLAS threads fighting the encoder's threads slow routing down.
+
+def one_blas_thread() -> Any:
+    """A context in which BLAS runs on one thread: heads are computed in it.
+
+    BLAS rather than numpy's own loops (einsum is 4-9x slower on these products), but on one thread:
+    on all cores its threads spin while the encoder's run, and made the encoder around it twice as slow.
     """
-    sims = np.einsum("nd,md->nm", np.asarray(X, dtype=np.float64), np.asarray(memory, dtype=np.float64))
+    if not _BLAS:
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=1, user_api="blas")
+
+
+def dots(X: np.ndarray, M: np.ndarray) -> np.ndarray:
+    """Every row of X dotted with every row of M, in float64: (n, m)."""
+    return np.asarray(np.asarray(X, dtype=np.float64) @ np.asarray(M, dtype=np.float64).T)
+
+
+def top_k_mean(X: np.ndarray, memory: np.ndarray, k: int) -> np.ndarray:
+    """Per row of X, the mean of its k largest dot products with the rows of `memory`."""
+    sims = dots(X, memory)
     kk = min(k, sims.shape[1])
     return np.asarray(np.partition(sims, -kk, axis=1)[:, -kk:].mean(axis=1))
 
@@ -41,9 +58,15 @@ class NeighbourVote:
     k: int
     weight: float
 
+    @cached_property
+    def memory(self) -> tuple[np.ndarray, np.ndarray]:
+        """Both example sets in float64, converted once (not on every call)."""
+        return np.asarray(self.positives, dtype=np.float64), np.asarray(self.negatives, dtype=np.float64)
+
     def score(self, X: np.ndarray) -> np.ndarray:
         """The weighted vote per row."""
-        return self.weight * (top_k_mean(X, self.positives, self.k) - top_k_mean(X, self.negatives, self.k))
+        positives, negatives = self.memory
+        return self.weight * (top_k_mean(X, positives, self.k) - top_k_mean(X, negatives, self.k))
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,8 +92,7 @@ class DelegateHead:
         X = np.asarray(X, dtype=np.float64)
         if self.kind == "linear":
             return np.asarray(X @ self.weights + self.intercept)
-        # einsum, not BLAS: OpenBLAS threads fighting torch's OpenMP threads doubled route() time.
-        sq = (X * X).sum(1)[:, None] + self.norms[None, :] - 2.0 * np.einsum("nd,md->nm", X, self.weights)
+        sq = (X * X).sum(1)[:, None] + self.norms[None, :] - 2.0 * dots(X, self.weights)
         margin = np.exp(-self.gamma * np.maximum(sq, 0.0)) @ self.dual + self.intercept
         return np.asarray(margin if self.vote is None else margin + self.vote.score(X))
 

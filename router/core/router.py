@@ -16,7 +16,7 @@ import numpy as np
 
 from router.core.decision import Decision, Routed
 from router.core.encoder import Encoder, encode
-from router.core.heads import CriteriaHead, DelegateHead
+from router.core.heads import CriteriaHead, DelegateHead, one_blas_thread
 from router.core.metadata import Band, ModelMetadata
 from router.core.texts import check_texts, sort_texts
 from router.errors import DataError
@@ -118,7 +118,9 @@ class Router:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated P(delegate) per text, without decisions or logging."""
-        return np.asarray(self._model.delegate.proba(self.embed(texts)), dtype=float)
+        X = self.embed(texts)
+        with one_blas_thread():
+            return np.asarray(self._model.delegate.proba(X), dtype=float)
 
     def route(self, text: str) -> Decision:
         """Decide for one text."""
@@ -133,8 +135,9 @@ class Router:
             return []
         model = self._model  # one version for the whole batch, even during a reload
         X = model.embed(items)
-        proba = model.delegate.proba(X)
-        scores = model.criteria.proba(X, items)
+        with one_blas_thread():
+            proba = model.delegate.proba(X)
+            scores = model.criteria.proba(X, items)
         decisions = [decide(model.metadata, float(p), s) for p, s in zip(proba, scores)]
         if self.log is not None:
             ids = self.log.record(items, decisions, model.metadata)

@@ -57,7 +57,7 @@ class Batcher:
         route_batch: RouteBatch,
         max_texts: int = 64,
         max_tokens: int = 8192,
-        max_wait: float = 0.002,
+        max_wait: float = 0.005,
         max_queue: int = 1024,
     ) -> None:
         self.route_batch = route_batch
@@ -70,6 +70,7 @@ class Batcher:
         self._queue: asyncio.Queue[_Request] | None = None
         self._held: _Request | None = None
         self._task: asyncio.Task[None] | None = None
+        self._busy = False  # the last batch held more than one request: others are likely on their way
 
     def _ensure_worker(self) -> asyncio.Queue[_Request]:
         loop = asyncio.get_running_loop()
@@ -111,8 +112,10 @@ class Batcher:
         first = await self._next(queue, None)
         assert first is not None
         batch, texts, tokens = [first], len(first.texts), first.tokens
-        # Wait for stragglers only when others were already waiting: a lone request goes at once.
-        deadline = asyncio.get_running_loop().time() + (self.max_wait if not queue.empty() else 0.0)
+        # Wait for stragglers only under concurrency (others already waiting, or the last batch was shared):
+        # a lone client's request goes at once.
+        waiting = not queue.empty() or self._busy
+        deadline = asyncio.get_running_loop().time() + (self.max_wait if waiting else 0.0)
         while True:
             request = await self._next(queue, deadline - asyncio.get_running_loop().time())
             if request is None:
@@ -126,6 +129,7 @@ class Batcher:
     async def _work(self, queue: asyncio.Queue[_Request]) -> None:
         while True:
             batch = await self._gather(queue)
+            self._busy = len(batch) > 1
             texts = [text for request in batch for text in request.texts]
             self.batches = [*self.batches[-999:], len(texts)]
             try:

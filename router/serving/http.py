@@ -120,6 +120,7 @@ def create_app(
         lifespan=lifespan,
         redirect_slashes=False,  # a redirect would be built from the Host header
     )
+    app.state.routing = routing  # the batcher, for tests and benchmarks to inspect
     app.add_middleware(
         Guard,
         token=token or None,
