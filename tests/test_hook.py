@@ -276,3 +276,11 @@ def test_the_options_parse(tmp_path):
 
     parsed = parse_command(["--model", str(tmp_path), "--server=http://h:1", "--timeout", "0.5"])
     assert parsed == {"model": tmp_path, "server": "http://h:1", "timeout": 0.5}
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://127.0.0.1/", "127.0.0.1:8000"])
+def test_ask_server_refuses_non_http_urls(url: str) -> None:
+    from router.serving.hook import HookInputError, ask_server
+
+    with pytest.raises(HookInputError, match="not an http"):
+        ask_server("Add an endpoint", url, timeout=0.5)

@@ -110,7 +110,8 @@ class Batcher:
     async def _gather(self, queue: asyncio.Queue[_Request]) -> list[_Request]:
         """The next batch: the first waiting request, then whatever fits and arrives within the wait."""
         first = await self._next(queue, None)
-        assert first is not None
+        if first is None:  # cannot happen: with no timeout `_next` waits for a request
+            return []
         batch, texts, tokens = [first], len(first.texts), first.tokens
         # Wait for stragglers only under concurrency (others already waiting, or the last batch was shared):
         # a lone client's request goes at once.
@@ -129,6 +130,8 @@ class Batcher:
     async def _work(self, queue: asyncio.Queue[_Request]) -> None:
         while True:
             batch = await self._gather(queue)
+            if not batch:
+                continue
             self._busy = len(batch) > 1
             texts = [text for request in batch for text in request.texts]
             self.batches = [*self.batches[-999:], len(texts)]

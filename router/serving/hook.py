@@ -110,12 +110,15 @@ def ask_server(prompt: str, url: str, timeout: float = HOOK_SERVER_TIMEOUT) -> d
     import urllib.error
     import urllib.request
 
+    if not url.startswith(("http://", "https://")):
+        raise HookInputError(f"{url} is not an http(s) URL")
     token = os.environ.get(ENV_TOKEN)
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
     body = json.dumps({"text": prompt}).encode("utf-8")
     request = urllib.request.Request(url.rstrip("/") + "/v1/route", data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        # The scheme is checked above: only http(s), never file: or custom schemes.
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # nosec B310
             decision = json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as err:
         raise HookInputError(f"{url} answered {err.code}: {err.read()[:200].decode('utf-8', 'replace')}") from None
