@@ -18,10 +18,10 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from loopback import batch_throughput  # same folder: run as `python benchmarks/candidates.py`
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import SVC
 
@@ -68,16 +68,6 @@ def scored(router, examples) -> dict:
     return {"metrics": {k: m[k] for k in ("n", "precision", "recall", "f1", "roc_auc", "brier")}, "intervals": ci}
 
 
-def throughput(router, texts: list[str], runs: int = 3) -> float:
-    router.route_batch(texts[:16])
-    best = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        router.route_batch(texts)
-        best.append(len(texts) / (time.perf_counter() - start))
-    return float(np.median(best))
-
-
 def run(name: str, spec: dict, real: list | None, cache: str) -> dict:
     config = TrainConfig(cache_dir=cache, classifier=spec["classifier"], encoder_runtime=spec["encoder_runtime"])
     data = load_training_data(config)
@@ -101,7 +91,7 @@ def run(name: str, spec: dict, real: list | None, cache: str) -> dict:
             "proxy": {s: proxy[s]["roc_auc"] for s in ("kinds", "passes", "voice")} | {"mean": proxy["mean_roc_auc"]},
             "test": scored(router, data.splits["test"]),
             "real": scored(router, real) if real else None,
-            "texts_per_s": throughput(router, [ex.text for ex in data.splits["test"]][:256]),
+            "texts_per_s": batch_throughput(router, [ex.text for ex in data.splits["test"]][:256]),
         }
     return result
 

@@ -3,54 +3,22 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from tests.live_server import live_server
+
 CASES_PER_OPERATION = 80
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def live_schema(fake_model, tmp_path_factory):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k not in ("ROUTER_TOKEN", "ROUTER_DECISION_LOG")}
     env["ROUTER_DECISION_LOG"] = str(tmp_path_factory.mktemp("fuzz") / "decisions.db")  # logging on the path too
-    log = (tmp_path_factory.mktemp("fuzz-log") / "serve.log").open("w")
-    command = [sys.executable, "-m", "router", "serve", "--port", str(port), "--model", str(fake_model)]
-    proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, "router serve exited"
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).json()["model_loaded"]:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "router serve did not start"
-            time.sleep(0.2)
+    with live_server(fake_model, env, tmp_path_factory.mktemp("fuzz-log") / "serve.log") as url:
         yield schemathesis.openapi.from_url(f"{url}/openapi.json")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def check(response) -> None:

@@ -4,8 +4,7 @@ import pytest
 
 from router.dataset.examples import data_hash, load_examples, parse_file, parse_record, resolve_data, to_record
 from router.errors import DataError
-
-IDS = ("api", "database", "auth", "infrastructure", "performance", "testing_cicd", "business_logic")
+from tests.contract import CONTRACT_IDS
 
 
 @pytest.mark.parametrize(
@@ -26,7 +25,7 @@ IDS = ("api", "database", "auth", "infrastructure", "performance", "testing_cicd
 )
 def test_bad_records(obj, message):
     with pytest.raises(DataError, match=message):
-        parse_record(obj, IDS)
+        parse_record(obj, CONTRACT_IDS)
 
 
 def test_without_an_agent_any_criterion_id_is_accepted():

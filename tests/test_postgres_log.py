@@ -100,7 +100,7 @@ def test_replicas_starting_together_migrate_once(postgres_url):
 
 
 def test_unreachable_server_warns_once_and_still_routes_quickly(fake_model):
-    from tests.test_server import free_port
+    from tests.live_server import free_port
 
     router = load_router(fake_model)
     router.log = PostgresDecisionLog(f"postgresql://router:secret@127.0.0.1:{free_port()}/nowhere", timeout=0.5)

@@ -2,52 +2,18 @@
 
 import json
 import os
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 
 import httpx
 import psycopg
 from typer.testing import CliRunner
 
 from router.cli.app import app as cli
-from tests.test_server import free_port
+from tests.live_server import live_server
 
 REQUESTS = 120  # per replica
 CLIENTS = 8  # requests in flight at once, over both replicas
-
-
-@contextmanager
-def replica(model, log_url, tmp_path, name):
-    """A `router serve` subprocess logging to `log_url`; its base URL once the model is loaded."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "ROUTER_DECISION_LOG": log_url, "ROUTER_LOG_TEXT": "full"}  # compare texts as sent
-    out = (tmp_path / f"{name}.log").open("w")
-    cmd = [sys.executable, "-m", "router", "serve", "--port", str(port), "--model", str(model)]
-    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, (tmp_path / f"{name}.log").read_text()
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).json()["model_loaded"]:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"replica {name} did not start"
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        out.close()
 
 
 def test_two_replicas_log_every_decision_once_and_review_sees_both(
@@ -55,7 +21,8 @@ def test_two_replicas_log_every_decision_once_and_review_sees_both(
 ):
     texts = [f"{row['text']} (request {i})" for i, row in enumerate(fresh_rows[: 2 * REQUESTS])]
     with ExitStack() as stack:
-        urls = [stack.enter_context(replica(fake_model, postgres_url, tmp_path, name)) for name in ("a", "b")]
+        env = {**os.environ, "ROUTER_DECISION_LOG": postgres_url, "ROUTER_LOG_TEXT": "full"}  # compare texts as sent
+        urls = [stack.enter_context(live_server(fake_model, env, tmp_path / f"{name}.log")) for name in "ab"]
 
         def send(i):
             # Both replicas at once: even requests go to one, odd to the other; every 5th is a batch of one.

@@ -12,6 +12,7 @@ from router import load_router
 from router.dataset.examples import load_examples
 from router.evaluation.report import FIGURES, ReportConfig, collect, write_report
 from router.evaluation.scoring import evaluate
+from tests.contract import CONTRACT_IDS
 
 SECTIONS = [
     "Headline: the model against the baselines",
@@ -135,15 +136,7 @@ def test_errors_are_the_worst_and_grouped(report):
 def test_criteria_recall_counts_matched_criteria(report):
     _, metrics = report
     rows = metrics["criteria_recall"]
-    assert [r["id"] for r in rows] == [
-        "api",
-        "database",
-        "auth",
-        "infrastructure",
-        "performance",
-        "testing_cicd",
-        "business_logic",
-    ]
+    assert [r["id"] for r in rows] == list(CONTRACT_IDS)
     for r in rows:
         if r["n"]:
             assert 0 <= r["recall"] <= r["delegated"] <= 1

@@ -1,10 +1,6 @@
 import io
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,6 +12,7 @@ from router.cli.app import app as cli
 from router.serving.hook import additional_context, claude
 from router.serving.http import bind_problem, create_app
 from tests.events import user_prompt_submit as event
+from tests.live_server import live_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -184,30 +181,9 @@ def test_serve_refuses_a_public_host_without_token(monkeypatch):
     assert "ROUTER_TOKEN" in result.stderr
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_real_uvicorn_on_loopback(fake_model, router, texts, tmp_path, monkeypatch):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "ROUTER_TOKEN": "tok"}
-    log = (tmp_path / "serve.log").open("w")
-    cmd = [sys.executable, "-m", "router", "serve", "--port", str(port), "--model", str(fake_model)]
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).json()["model_loaded"]:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    with live_server(fake_model, env, tmp_path / "serve.log") as url:
         auth = {"Authorization": "Bearer tok"}
         response = httpx.post(f"{url}/v1/route", json={"text": texts["yes"]}, headers=auth, timeout=10)
         assert response.status_code == 200
@@ -223,11 +199,3 @@ def test_real_uvicorn_on_loopback(fake_model, router, texts, tmp_path, monkeypat
         assert json.loads(out.getvalue())["hookSpecificOutput"]["additionalContext"] == additional_context(
             router.route(texts["yes"]).to_dict()
         )
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()

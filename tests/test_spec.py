@@ -4,10 +4,9 @@ import pytest
 
 from router.dataset.agent import parse_agent
 from router.errors import DataError
+from tests.contract import CONTRACT_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
-#: The criterion ids fixed by the public contract, in the agent file's order.
-CONTRACT_IDS = ("api", "database", "auth", "infrastructure", "performance", "testing_cicd", "business_logic")
 
 
 def test_shipped_agent_has_contract_criteria_in_order():

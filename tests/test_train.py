@@ -9,6 +9,7 @@ from router.evaluation.metrics import binary_metrics
 from router.training.config import TrainConfig
 from router.training.publish import train_and_publish
 from router.training.threshold import abstain_band, tune_threshold
+from tests.contract import CONTRACT_IDS
 from tests.fakes import HASHING_ENCODER
 
 
@@ -29,15 +30,7 @@ def test_metadata_records_everything(fake_model):
     ]:
         assert key in meta
     assert meta["encoder"]["name"] == HASHING_ENCODER and meta["encoder"]["dimension"] == 256
-    assert [c["id"] for c in meta["criteria"]] == [
-        "api",
-        "database",
-        "auth",
-        "infrastructure",
-        "performance",
-        "testing_cicd",
-        "business_logic",
-    ]
+    assert [c["id"] for c in meta["criteria"]] == list(CONTRACT_IDS)
     assert meta["training_data"]["counts"]["train"]["n"] == 400
     assert {c["classifier"] for c in meta["metrics"]["cv"]["candidates"]} == {"SvmKnnClassifier"}  # the default
     band = meta["abstain_band"]

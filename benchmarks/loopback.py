@@ -1,0 +1,92 @@
+"""Shared by the benchmarks: a `router serve` on a free loopback port, a concurrent load, route_batch throughput.
+
+Imported from the same folder (the benchmarks run as `python benchmarks/NAME.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+#: Variables a benchmark server must not inherit: auth, a decision log, the tests' fake encoder.
+UNSET = ("ROUTER_TOKEN", "ROUTER_DECISION_LOG", "ROUTER_PLUGINS")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_server(model: Path | str | None, *options: str, timeout: float = 120) -> Iterator[str]:
+    """A `router serve` subprocess on the ONNX backend; its base URL once the model is loaded."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "router", "serve", "--port", str(port), *options]
+    if model:
+        cmd += ["--model", str(model)]
+    env = {k: v for k, v in os.environ.items() if k not in UNSET} | {"ROUTER_BACKEND": "onnx"}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("router serve did not start")
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).json()["model_loaded"]:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+async def load(url: str, texts: list[str], clients: int, requests: int) -> tuple[list[float], int, float]:
+    """`requests` POSTs to /v1/route from `clients` concurrent clients: latencies (s), errors, wall time (s)."""
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(requests))
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            for i in counter:
+                start = time.perf_counter()
+                try:
+                    answer = await client.post("/v1/route", json={"text": texts[i % len(texts)]})
+                    ok = answer.status_code == 200 and "delegate" in answer.json()
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append(time.perf_counter() - start)
+                errors += not ok
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        wall = time.perf_counter() - began
+    return latencies, errors, wall
+
+
+def batch_throughput(router, texts: list[str], runs: int = 3) -> float:
+    """route_batch texts/s on `texts`, the median of `runs` after a warm-up."""
+    router.route_batch(texts[:16])
+    rates = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        router.route_batch(texts)
+        rates.append(len(texts) / (time.perf_counter() - start))
+    return statistics.median(rates)
