@@ -8,32 +8,27 @@ exit 0.
 
 from __future__ import annotations
 
-import math
 import sys
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
-from router.cli.options import ModelOption
 from router.cli.output import one_line
-from router.serving.hook import MAX_TIMEOUT
-from router.settings import HOOK_SERVER_TIMEOUT
 
 hook_app = typer.Typer(help="Hooks for parent agents.")  # no help on bare `router hook`: stdout stays empty
 
 
-@hook_app.command("claude")
-def hook_claude(
-    model: ModelOption = None,
-    server: Annotated[str | None, typer.Option(help="Ask a running `router serve` at this URL instead.")] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for --server.")] = HOOK_SERVER_TIMEOUT,
-) -> None:
-    """Claude Code UserPromptSubmit command hook: event JSON on stdin, hook JSON on stdout; always exit 0."""
-    from router.serving.hook import claude
+@hook_app.command("claude", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def hook_claude(ctx: typer.Context) -> None:
+    """Claude Code UserPromptSubmit command hook: event JSON on stdin, hook JSON on stdout; always exit 0.
 
-    if not math.isfinite(timeout) or not 0 < timeout <= MAX_TIMEOUT:
-        raise typer.BadParameter(f"must be a number of seconds in (0, {MAX_TIMEOUT:g}]", param_hint="--timeout")
-    claude(sys.stdin, sys.stdout, sys.stderr, model=model, server=server, timeout=timeout)
+    Options: --model DIR routes with that model; --server URL asks a running `router serve` there;
+    --timeout SECONDS is how long to wait for it.
+    """
+    # The arguments go to the one parser the fast console-script entry uses (`parse_command`).
+    from router.serving.hook import run_command
+
+    run_command(list(ctx.args), sys.stdin, sys.stdout, sys.stderr)
 
 
 def run_hook(command: Any, argv: list[str]) -> None:
