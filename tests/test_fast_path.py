@@ -25,7 +25,13 @@ def loaded_heavy_modules(code: str) -> list[str]:
 def test_routing_imports_no_heavy_library(fake_model):
     code = f"from router import load_router\nload_router({str(fake_model)!r}).route('add an index to orders')"
     assert loaded_heavy_modules(code) == []
-    assert loaded_heavy_modules("import router.cli") == []
+
+
+def test_cli_start_up_imports_no_numpy():
+    """`router --help`, `router log ...` and friends parse their arguments before any model library loads."""
+    probe = "import sys, router.cli.app; print(sorted({m.split('.')[0] for m in sys.modules}))"
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True)
+    assert {"numpy", "threadpoolctl"}.isdisjoint(json.loads(out.stdout.replace("'", '"')))
 
 
 def test_skops_fallback_gives_the_same_decisions(fake_model, tmp_path):

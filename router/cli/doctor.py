@@ -111,15 +111,12 @@ def prepare(model: ModelOption = None) -> None:
     from router.artifacts.model_folder import read_metadata
     from router.artifacts.registry import resolve
     from router.cli.output import fail
-    from router.encoders.catalog import registered
-    from router.encoders.onnx import ensure_export
+    from router.encoders.catalog import prepare_export
 
     try:
         meta = read_metadata(resolve(model or default_model_path()))
-        if not registered(meta.encoder.name):
-            folder = ensure_export(meta.encoder.name, meta.encoder.id, meta.encoder.runtime)
-            emit({"encoder": meta.encoder.name, "runtime": meta.encoder.runtime, "onnx_export": str(folder)})
-            return
+        folder = prepare_export(meta.encoder.name, meta.encoder.id, meta.encoder.runtime)
     except RouterError as err:
         fail(err)
-    emit({"encoder": meta.encoder.name, "runtime": "registered", "onnx_export": None})
+    runtime = "registered" if folder is None else meta.encoder.runtime
+    emit({"encoder": meta.encoder.name, "runtime": runtime, "onnx_export": None if folder is None else str(folder)})

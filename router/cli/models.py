@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from router.artifacts.locations import default_model_path
+from router.cli.options import RootOption
 from router.cli.output import emit, fail
 from router.errors import DataError, RouterError
 
-RootOption = Annotated[
-    Path | None,
-    typer.Option("--model", help="Model registry root (default: ROUTER_MODEL, else the default model)."),
-]
 models_app = typer.Typer(help="Numbered model versions and the current one.", no_args_is_help=True)
 
 
@@ -22,6 +17,7 @@ models_app = typer.Typer(help="Numbered model versions and the current one.", no
 def models_list(model: RootOption = None) -> None:
     """The versions (oldest first), which one is current, and their test metrics."""
     from router.artifacts import registry
+    from router.artifacts.locations import default_model_path
     from router.artifacts.model_folder import read_metadata_json
 
     root = model or default_model_path()
@@ -55,6 +51,7 @@ def models_show(version: Annotated[str, typer.Argument(help="e.g. v0003")], mode
     import json
 
     from router.artifacts import registry
+    from router.artifacts.locations import default_model_path
     from router.artifacts.model_folder import read_metadata_json
 
     root = model or default_model_path()
@@ -77,6 +74,7 @@ def models_show(version: Annotated[str, typer.Argument(help="e.g. v0003")], mode
 def models_promote(version: Annotated[str, typer.Argument(help="e.g. v0003")], model: RootOption = None) -> None:
     """Make VERSION the current one (a running router picks it up with Router.reload())."""
     from router.artifacts import registry
+    from router.artifacts.locations import default_model_path
 
     try:
         previous, current = registry.promote(model or default_model_path(), version)
@@ -89,6 +87,7 @@ def models_promote(version: Annotated[str, typer.Argument(help="e.g. v0003")], m
 def models_rollback(model: RootOption = None) -> None:
     """Go back to the version that was current before the last switch."""
     from router.artifacts import registry
+    from router.artifacts.locations import default_model_path
 
     try:
         previous, current = registry.rollback(model or default_model_path())

@@ -13,6 +13,10 @@ ModelOption = Annotated[
     Path | None,
     typer.Option("--model", help="Model folder or registry root (default: ROUTER_MODEL, else the default model)."),
 ]
+RootOption = Annotated[
+    Path | None,
+    typer.Option("--model", help="Model registry root (default: ROUTER_MODEL, else the default model)."),
+]
 DataDirOption = Annotated[Path, typer.Option("--data-dir", help="Data folder: train/dev/test.jsonl and agents/.")]
 LogOption = Annotated[
     str | None,

@@ -6,13 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from router.artifacts.locations import default_model_path
-from router.artifacts.model_folder import read_metadata
-from router.artifacts.registry import version_folder
-from router.cli.models import RootOption
-from router.cli.options import DataDirOption, JsonOption, NoCacheOption, NoOnnxOption
+from router.cli.options import DataDirOption, JsonOption, NoCacheOption, NoOnnxOption, RootOption
 from router.cli.output import emit, fail, print_table, wants_json
-from router.cli.train import export_encoder
 from router.errors import RouterError
 from router.settings import DATA_DIR
 
@@ -33,6 +28,10 @@ def retrain(
     json_out: JsonOption = False,
 ) -> None:
     """Train a candidate on base data plus new labels; make it current only if no gate metric gets worse."""
+    from router.artifacts.locations import default_model_path
+    from router.artifacts.model_folder import read_metadata
+    from router.artifacts.registry import version_folder
+    from router.encoders.catalog import prepare_export
     from router.loop.retrain import GATE_METRICS, RetrainConfig
     from router.loop.retrain import retrain as run
     from router.settings import embedding_cache_dir
@@ -53,7 +52,8 @@ def retrain(
     try:
         summary = run(config)
         if not no_onnx:
-            export_encoder(read_metadata(version_folder(config.model, summary["candidate"]["version"])))
+            meta = read_metadata(version_folder(config.model, summary["candidate"]["version"]))
+            prepare_export(meta.encoder.name, meta.encoder.id, meta.encoder.runtime)
     except RouterError as err:
         fail(err)
     verdict = "promoted" if summary["promoted"] else "kept the current version"

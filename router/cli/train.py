@@ -45,6 +45,7 @@ def train(
     json_out: JsonOption = False,
 ) -> None:
     """Train a model on DATA_DIR's splits as the next version in OUT, made current; print its metrics."""
+    from router.encoders.catalog import prepare_export
     from router.settings import embedding_cache_dir
     from router.training.config import TrainConfig
     from router.training.publish import train_and_publish
@@ -66,24 +67,13 @@ def train(
     try:
         meta = train_and_publish(config, root)
         if not no_onnx and encoder_runtime == "fp32":
-            export_encoder(meta)
+            prepare_export(meta.encoder.name, meta.encoder.id, meta.encoder.runtime)
     except RouterError as err:
         fail(err)
     if wants_json(json_out):
         emit(summary(meta, root))
     else:
         print_summary(meta, root)
-
-
-def export_encoder(meta: ModelMetadata) -> None:
-    """Make the encoder's ONNX export now, so routing is fast from the first call."""
-    from router.encoders.catalog import registered
-
-    if registered(meta.encoder.name):
-        return
-    from router.encoders.onnx import ensure_export
-
-    ensure_export(meta.encoder.name, meta.encoder.id, meta.encoder.runtime)
 
 
 def summary(meta: ModelMetadata, root: Path) -> dict[str, object]:

@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable
 from importlib.util import find_spec
+from pathlib import Path
 
 from router.core.encoder import Encoder
 from router.errors import DataError
@@ -38,6 +39,18 @@ def registered(name: str) -> bool:
     """Whether `name` is a registered (non sentence-transformers) encoder."""
     _load_plugins()
     return name in _REGISTERED
+
+
+def prepare_export(name: str, key: str, runtime: str = "fp32") -> Path | None:
+    """Make an encoder's ONNX export now (needs torch once), so routing is torch-free from the first call.
+
+    None for a registered encoder, which has no export.
+    """
+    if registered(name):
+        return None
+    from router.encoders.onnx import ensure_export
+
+    return ensure_export(name, key, runtime)
 
 
 def _load_plugins() -> None:
