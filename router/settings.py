@@ -43,8 +43,6 @@ HOST = "127.0.0.1"
 PORT = 8377
 #: Seconds a command hook waits for `router serve` before routing in-process or giving up.
 HOOK_SERVER_TIMEOUT = 2.0
-#: The timeout the README's Claude Code hook configuration gives the command hook.
-HOOK_TIMEOUT = 10
 #: Decision log addresses starting with one of these are PostgreSQL; anything else is an SQLite file.
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 #: Connections one process keeps to a PostgreSQL decision log, at most.

@@ -40,7 +40,7 @@ def routable(text: object) -> bool:
 def test_check_texts_and_sort_texts_agree(items):
     batch = sort_texts(items)
     assert batch.texts == [t for t in items if routable(t)]
-    assert sorted([*batch.positions, *batch.errors]) == list(range(len(items)))
+    assert sorted(batch.errors) == [i for i, t in enumerate(items) if not routable(t)]
     try:
         assert check_texts(items) == batch.texts
         assert not batch.errors
@@ -62,12 +62,14 @@ def test_route_batch_gives_decisions_or_a_data_error(router, items):
 
 @SETTINGS
 @given(st.lists(ITEM, max_size=6))
-def test_route_each_keeps_every_good_item(router, items):
-    routed = router.route_each(items)
-    assert len(routed) == len(items)
-    for item, result in zip(items, routed):
-        assert (result.decision is not None) == routable(item)
-        assert (result.error is None) == routable(item)
+def test_a_sorted_batch_keeps_every_good_item(router, items):
+    batch = sort_texts(items)
+    merged = batch.merge(router.route_batch(batch.texts) if batch.texts else [])
+    assert len(merged) == len(items)
+    for item, result in zip(items, merged):
+        assert isinstance(result, str) != routable(item)  # an error message exactly where the item is bad
+        if routable(item):
+            assert result == router.route(item)
 
 
 EVENT_VALUE = st.recursive(

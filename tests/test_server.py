@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from router.cli.app import app as cli
-from router.serving.hook import additional_context, claude
+from router.serving.hook import PROMPT_CHARS, additional_context, claude, read_prompt
 from router.serving.http import bind_problem, create_app
 from tests.events import user_prompt_submit as event
 from tests.live_server import live_server
@@ -73,6 +73,19 @@ def test_claude_hook_endpoint_cuts_long_prompts_instead_of_refusing(fake_model, 
         long = texts["yes"] + " and more" * 100
         assert c.post(HOOK, json=event(long)).json() == c.post(HOOK, json=event(long[:50])).json()
         assert c.post("/v1/route", json={"text": long}).status_code == 413
+
+
+def test_both_claude_hooks_read_the_same_part_of_a_long_prompt(fake_model, texts, monkeypatch):
+    from router.core.router import Router
+
+    seen: list[str] = []
+    real = Router.route_batch
+    monkeypatch.setattr(Router, "route_batch", lambda self, batch: seen.extend(batch) or real(self, batch))
+    long = texts["yes"] + " and more" * (PROMPT_CHARS // 5)  # under the server's text limit, over the hook's cut
+    with TestClient(create_app(fake_model)) as c:
+        assert c.post(HOOK, json=event(long)).status_code == 200
+    assert seen == [read_prompt(json.dumps(event(long)))]  # what the command hook would route
+    assert len(seen[0]) == PROMPT_CHARS
 
 
 @pytest.mark.parametrize(

@@ -40,8 +40,8 @@ def test_check_texts_refuses_lone_surrogates_without_quoting_them():
 def test_sort_texts_keeps_the_good_ones_in_order():
     batch = sort_texts(["one", SURROGATE, "  ", 3, "five"])
     assert batch.texts == ["one", "five"]
-    assert batch.positions == [0, 4]
     assert sorted(batch.errors) == [1, 2, 3]
+    assert batch.merge(["ONE", "FIVE"]) == ["ONE", batch.errors[1], batch.errors[2], batch.errors[3], "FIVE"]
 
 
 @pytest.fixture(scope="module")

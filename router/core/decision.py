@@ -33,11 +33,3 @@ class Decision:
         if self.decision_id is not None:
             fields["decision_id"] = self.decision_id
         return fields
-
-
-@dataclass(frozen=True)
-class Routed:
-    """One item of a batch routed item by item: its decision, or why its text was refused."""
-
-    decision: Decision | None = None
-    error: str | None = None

@@ -14,11 +14,11 @@ from typing import Protocol
 
 import numpy as np
 
-from router.core.decision import Decision, Routed
+from router.core.decision import Decision
 from router.core.encoder import Encoder, encode
 from router.core.heads import CriteriaHead, DelegateHead, one_blas_thread
 from router.core.metadata import Band, ModelMetadata
-from router.core.texts import check_texts, sort_texts
+from router.core.texts import check_texts
 from router.errors import DataError
 
 
@@ -77,12 +77,10 @@ class Router:
         self,
         model: LoadedModel,
         *,
-        source: Path | None = None,
         reloader: Reloader | None = None,
         log: DecisionSink | None = None,
     ) -> None:
         self._model = model
-        self.source = source if source is not None else model.path
         self.reloader = reloader
         self.log = log
         self._reload_lock = threading.Lock()
@@ -144,16 +142,6 @@ class Router:
             if ids is not None:
                 decisions = [replace(d, decision_id=i) for d, i in zip(decisions, ids)]
         return decisions
-
-    def route_each(self, texts: Sequence[object]) -> list[Routed]:
-        """Decide for a batch item by item: good texts are routed together, each bad one gets its error."""
-        batch = sort_texts(texts)
-        decisions = iter(self.route_batch(batch.texts) if batch.texts else [])
-        size = len(batch.positions) + len(batch.errors)
-        return [
-            Routed(error=batch.errors[i]) if i in batch.errors else Routed(decision=next(decisions))
-            for i in range(size)
-        ]
 
     def reload(self) -> bool:
         """Ask the reloader for the model to use now and swap it in; True if it changed.

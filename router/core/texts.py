@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from router.errors import DataError
 
 #: Code points that are not Unicode scalar values: UTF-8 cannot encode them.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+T = TypeVar("T")
 
 
 def check_text(text: object, index: int = 0) -> str:
@@ -49,11 +51,15 @@ def check_texts(texts: object) -> list[str]:
 
 @dataclass(frozen=True)
 class SortedTexts:
-    """A batch sorted into the routable texts (with their positions) and an error per bad position."""
+    """A batch sorted into the routable texts (in order) and an error per bad position."""
 
     texts: list[str] = field(default_factory=list)
-    positions: list[int] = field(default_factory=list)
     errors: dict[int, str] = field(default_factory=dict)
+
+    def merge(self, results: Sequence[T]) -> list[T | str]:
+        """The batch in its own order: each good text's result (`results` follow `texts`), each bad one's error."""
+        good = iter(results)
+        return [self.errors[i] if i in self.errors else next(good) for i in range(len(self.texts) + len(self.errors))]
 
 
 def sort_texts(texts: object) -> SortedTexts:
@@ -62,7 +68,6 @@ def sort_texts(texts: object) -> SortedTexts:
     for i, text in enumerate(_sequence(texts)):
         try:
             out.texts.append(check_text(text, i))
-            out.positions.append(i)
         except DataError as err:
             out.errors[i] = str(err)
     return out

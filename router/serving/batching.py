@@ -48,6 +48,9 @@ class DirectRouting:
         """Route one request's texts."""
         return await asyncio.to_thread(self.route_batch, check_texts(texts))
 
+    async def close(self) -> None:
+        """Nothing to stop."""
+
 
 class Batcher:
     """Collect waiting requests into one `route_batch` call, within caps on texts, tokens and waiting."""
@@ -65,7 +68,6 @@ class Batcher:
         self.max_tokens = max_tokens
         self.max_wait = max_wait
         self.max_queue = max_queue
-        self.batches: list[int] = []  # texts per batch routed, the latest 1000 (for tests and benchmarks)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._queue: asyncio.Queue[_Request] | None = None
         self._held: _Request | None = None
@@ -96,12 +98,8 @@ class Batcher:
         if self._task is not None:
             self._task.cancel()
 
-    async def _next(self, queue: asyncio.Queue[_Request], timeout: float | None) -> _Request | None:
-        if self._held is not None:
-            held, self._held = self._held, None
-            return held
-        if timeout is None:
-            return await queue.get()
+    async def _straggler(self, queue: asyncio.Queue[_Request], timeout: float) -> _Request | None:
+        """The next waiting request if one arrives within `timeout` seconds, else None."""
         try:
             return queue.get_nowait() if timeout <= 0 else await asyncio.wait_for(queue.get(), timeout)
         except (asyncio.QueueEmpty, TimeoutError):
@@ -109,16 +107,14 @@ class Batcher:
 
     async def _gather(self, queue: asyncio.Queue[_Request]) -> list[_Request]:
         """The next batch: the first waiting request, then whatever fits and arrives within the wait."""
-        first = await self._next(queue, None)
-        if first is None:  # cannot happen: with no timeout `_next` waits for a request
-            return []
+        first, self._held = self._held or await queue.get(), None
         batch, texts, tokens = [first], len(first.texts), first.tokens
         # Wait for stragglers only under concurrency (others already waiting, or the last batch was shared):
         # a lone client's request goes at once.
         waiting = not queue.empty() or self._busy
         deadline = asyncio.get_running_loop().time() + (self.max_wait if waiting else 0.0)
         while True:
-            request = await self._next(queue, deadline - asyncio.get_running_loop().time())
+            request = await self._straggler(queue, deadline - asyncio.get_running_loop().time())
             if request is None:
                 return batch
             if texts + len(request.texts) > self.max_texts or tokens + request.tokens > self.max_tokens:
@@ -130,11 +126,8 @@ class Batcher:
     async def _work(self, queue: asyncio.Queue[_Request]) -> None:
         while True:
             batch = await self._gather(queue)
-            if not batch:
-                continue
             self._busy = len(batch) > 1
             texts = [text for request in batch for text in request.texts]
-            self.batches = [*self.batches[-999:], len(texts)]
             try:
                 decisions = await asyncio.to_thread(self.route_batch, texts)
             except Exception as err:

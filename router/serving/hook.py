@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from router.errors import RouterError
 from router.settings import ENV_HOOK_SERVER, ENV_TOKEN, HOOK_SERVER_TIMEOUT, HOST, PORT
 
 #: The Claude Code hook event the router answers.
@@ -25,8 +26,8 @@ MAX_TIMEOUT = 600.0
 PROMPT_CHARS = 8000
 
 
-class HookInputError(ValueError):
-    """The hook's stdin is not a routable UserPromptSubmit event."""
+class HookInputError(RouterError):
+    """The hook cannot answer: its stdin or arguments are not usable, or the server it asked failed."""
 
 
 def additional_context(decision: Mapping[str, Any]) -> str | None:

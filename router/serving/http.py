@@ -26,7 +26,7 @@ from router.core.texts import sort_texts
 from router.errors import DataError, RouterError
 from router.serving.batching import Batcher, DirectRouting, OverloadedError
 from router.serving.guard import BODY_TIMEOUT, LOOPBACK_HOSTS, MAX_CONCURRENT, Guard, is_loopback
-from router.serving.hook import EVENT, hook_output
+from router.serving.hook import EVENT, PROMPT_CHARS, hook_output
 from router.serving.schemas import (
     DecisionOut,
     DecisionsOut,
@@ -110,6 +110,7 @@ def create_app(
             except HTTPException as err:
                 print(f"router serve: {err.detail}", file=sys.stderr)
         yield
+        await routing.close()
 
     # Documents the bearer scheme in OpenAPI; `Guard` enforces it before the body is read.
     security = [Security(HTTPBearer(auto_error=False))] if token else []
@@ -120,7 +121,6 @@ def create_app(
         lifespan=lifespan,
         redirect_slashes=False,  # a redirect would be built from the Host header
     )
-    app.state.routing = routing  # the batcher, for tests and benchmarks to inspect
     app.add_middleware(
         Guard,
         token=token or None,
@@ -173,8 +173,8 @@ def create_app(
                 raise HTTPException(422, str(err)) from None
             return DecisionOut.model_validate(decision)
         batch = sort_texts(texts)
-        decisions = iter(await decide(batch.texts) if batch.texts else [])
-        items = [{"error": batch.errors[i]} if i in batch.errors else next(decisions) for i in range(len(texts))]
+        merged = batch.merge(await decide(batch.texts) if batch.texts else [])
+        items = [{"error": item} if isinstance(item, str) else item for item in merged]
         return DecisionsOut.model_validate({"decisions": items})
 
     @app.post(
@@ -186,13 +186,13 @@ def create_app(
     async def claude_user_prompt_submit(event: UserPromptSubmitEvent) -> HookAnswer:
         """Claude Code `http` hook for UserPromptSubmit: `additionalContext` when the prompt fits the agent.
 
-        A prompt longer than the text limit is cut to it (the encoder reads far less), and a blank or
+        A long prompt is cut as the command hook cuts it (`PROMPT_CHARS`; the encoder reads far less), and a blank or
         invalid prompt answers `{}`, so a hook never fails on the prompt's size or content.
         """
         if event.hook_event_name != EVENT:
             raise HTTPException(422, f"expected a {EVENT} event, got {event.hook_event_name!r}")
         try:
-            (decision,) = await decide([event.prompt[:max_chars]])
+            (decision,) = await decide([event.prompt[: min(max_chars, PROMPT_CHARS)]])
         except DataError:  # a blank or invalid prompt: let it through unrouted
             return HookAnswer.model_validate({})
         return HookAnswer.model_validate(hook_output(decision))
