@@ -1,7 +1,8 @@
-"""What every decision log backend shares: the logged row, the schema version and the store's interface.
+"""What every decision log backend shares: the logged row, the schema version, the SQL and the store itself.
 
 A backend turns `LoggedDecision`s into its own column types and back; the columns, their meaning and the
 32-hex decision ids are the same in every backend, so review and feedback read any of them alike.
+`SqlDecisionLog` holds what the SQLite and PostgreSQL logs do alike; each supplies its connections.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import threading
 import uuid
 import warnings
-from collections.abc import Iterator, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -38,6 +41,16 @@ COLUMNS = (
     "model_version",
     "registry_version",
 )
+
+# The SQL below is composed from module constants (table and column names) and a backend's placeholder only;
+# values are always bound.
+#: Every column of `decisions`, in `COLUMNS` order.
+SELECT = f"SELECT {', '.join(COLUMNS)} FROM decisions"  # nosec B608
+#: The highest schema version recorded in the version table.
+CURRENT_VERSION = f"SELECT coalesce(max(version), 0) FROM {VERSION_TABLE}"  # nosec B608
+
+#: Runs one statement, with its parameters if any, and returns a cursor: a connection's `execute`.
+Execute = Callable[..., Any]
 
 
 @dataclass(frozen=True)
@@ -122,6 +135,15 @@ def logged(values: tuple[Any, ...], time: str, criteria: list[dict[str, Any]]) -
     )
 
 
+def values(row: LoggedDecision, **stored: Any) -> tuple[Any, ...]:
+    """A backend's row (in `COLUMNS` order) from a logged decision, the inverse of `logged`.
+
+    `stored` replaces the fields the backend stores as its own types.
+    """
+    fields = {column: getattr(row, column) for column in COLUMNS} | stored
+    return tuple(fields[column] for column in COLUMNS)
+
+
 def new_rows(
     texts: Sequence[str], decisions: Sequence[Decision], metadata: ModelMetadata, text_mode: str = "full"
 ) -> list[LoggedDecision]:
@@ -184,3 +206,115 @@ def pending(found: int, where: str) -> range:
             f"{where}: decision log schema v{found} is newer than this router's v{SCHEMA_VERSION}; upgrade router"
         )
     return range(found + 1, SCHEMA_VERSION + 1)
+
+
+def insert_sql(placeholder: str, table: str = "decisions", columns: Sequence[str] = COLUMNS) -> str:
+    """An INSERT of one row into `table`, one `placeholder` ("?" or "%s") bound per column."""
+    # Composed from constant table and column names and the backend's placeholder; values are always bound.
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(placeholder for _ in columns)})"  # nosec B608
+
+
+def schema_version(execute: Execute, table_exists: str) -> int:
+    """The schema version of an open log (0: none recorded: no log yet, or an SQLite file from before versions).
+
+    `table_exists` is the backend's query for whether the table named by its one parameter exists.
+    """
+    found = execute(table_exists, (VERSION_TABLE,)).fetchone()
+    if found is None or not found[0]:
+        return 0
+    row = execute(CURRENT_VERSION).fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+def apply_migrations(
+    execute: Execute,
+    versions: str,
+    migrations: Mapping[int, Sequence[str]],
+    before: int,
+    where: str,
+    record_version: Callable[[int], object],
+) -> None:
+    """Create the version table (`versions`), then apply each version's statements after `before`, recording each.
+
+    Runs in the caller's transaction, under the caller's lock; a log newer than this code is a `DataError`.
+    """
+    execute(versions)
+    for version in pending(before, where):
+        for statement in migrations[version]:
+            execute(statement)
+        record_version(version)
+
+
+class SqlDecisionLog(ABC):
+    """What the SQLite and PostgreSQL logs do alike; a backend supplies its connections and column types.
+
+    Logging never fails a route: a write that raises one of `write_errors` is reported once (a
+    `RuntimeWarning`) and the decisions are returned without ids. Reads, purges and migrations raise
+    `DataError`.
+    """
+
+    #: The backend's name, as `router log migrate` reports it.
+    backend: str
+    #: The backend's parameter placeholder: "?" or "%s".
+    placeholder: str
+    #: The column that orders rows logged in the same instant (one batch).
+    tiebreak: str
+    #: What a failed write raises: reported once, never raised to the router.
+    write_errors: tuple[type[Exception], ...]
+
+    def __init__(self, where: str, text_mode: str) -> None:
+        self.where = where
+        self.text_mode = check_text_mode(text_mode)
+        self._notice = FailureNotice(where)
+
+    def record(self, texts: Sequence[str], decisions: Sequence[Decision], metadata: ModelMetadata) -> list[str] | None:
+        """Write one row per decision in one transaction; their ids, or None if logging failed."""
+        rows = new_rows(texts, decisions, metadata, self.text_mode)
+        try:
+            self._insert([self._values(r) for r in rows])
+        except self.write_errors as err:
+            self._notice.warn(err)
+            return None
+        return [r.decision_id for r in rows]
+
+    def get(self, decision_id: str) -> LoggedDecision:
+        """The logged decision with this id; `DataError` if there is none."""
+        rows = self._read(f"{SELECT} WHERE decision_id = {self.placeholder}", (decision_id,))
+        if not rows:
+            raise DataError(f"{self.where}: no decision {decision_id!r}")
+        return self._row(rows[0])
+
+    def all(self) -> Iterator[LoggedDecision]:
+        """Every logged decision, oldest first."""
+        return (self._row(r) for r in self._read(f"{SELECT} ORDER BY time, {self.tiebreak}"))
+
+    def migrate(self) -> Migration:
+        """Create the log or bring its schema up to `SCHEMA_VERSION`."""
+        return Migration(self.where, self.backend, self._upgrade(), SCHEMA_VERSION)
+
+    def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a query on an up-to-date log."""
+        with self._maintenance() as conn:
+            return conn.execute(query, params).fetchall()
+
+    @abstractmethod
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        """Write backend rows (see `_values`) in one transaction, the schema brought up to date first."""
+
+    @abstractmethod
+    def _maintenance(self) -> AbstractContextManager[Any]:
+        """A connection to an up-to-date log for reads and purges; `DataError` when there is none or it fails."""
+
+    @abstractmethod
+    def _upgrade(self) -> int:
+        """Create the log or bring its schema up to date; the version found before (`DataError` if that fails)."""
+
+    @staticmethod
+    @abstractmethod
+    def _values(row: LoggedDecision) -> tuple[Any, ...]:
+        """A logged decision as the backend's row (see `values`)."""
+
+    @staticmethod
+    @abstractmethod
+    def _row(row: tuple[Any, ...]) -> LoggedDecision:
+        """A backend's row as a logged decision (see `logged`)."""

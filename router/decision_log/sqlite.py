@@ -16,27 +16,14 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from router.core.decision import Decision
-from router.core.metadata import ModelMetadata
-from router.decision_log.base import (
-    COLUMNS,
-    SCHEMA_VERSION,
-    VERSION_TABLE,
-    FailureNotice,
-    LoggedDecision,
-    Migration,
-    check_text_mode,
-    cutoff,
-    logged,
-    new_rows,
-    pending,
-)
+from router.decision_log import base
+from router.decision_log.base import VERSION_TABLE, LoggedDecision, SqlDecisionLog
 from router.errors import DataError
 from router.settings import DEFAULT_LOG_TEXT, LOG_LOCK_TIMEOUT
 
@@ -66,31 +53,32 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
 }
 VERSIONS = f"CREATE TABLE IF NOT EXISTS {VERSION_TABLE} (version INTEGER NOT NULL, applied_at TEXT NOT NULL)"
-# The SQL here is composed from module constants only (column and table names); values are always bound.
-INSERT = f"INSERT INTO decisions ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"  # nosec B608
+RECORD_VERSION = base.insert_sql("?", VERSION_TABLE, ("version", "applied_at"))
+TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+INSERT = base.insert_sql("?")
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
     """The schema version of an open log (0: none recorded, a new file or one from before versions)."""
-    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (VERSION_TABLE,)).fetchone()
-    if found is None:
-        return 0
-    return int(conn.execute(f"SELECT coalesce(max(version), 0) FROM {VERSION_TABLE}").fetchone()[0])  # nosec B608
+    return base.schema_version(conn.execute, TABLE_EXISTS)
 
 
 def upgrade(conn: sqlite3.Connection, where: str) -> int:
     """Apply the pending migrations in one immediate (write-locked) transaction; the version found before."""
     before = schema_version(conn)
-    if not pending(before, where):
+    if not base.pending(before, where):
         return before
     conn.execute("BEGIN IMMEDIATE")
     try:
         before = schema_version(conn)  # another connection may have migrated while we waited for the lock
-        conn.execute(VERSIONS)
-        for version in pending(before, where):
-            for statement in MIGRATIONS[version]:
-                conn.execute(statement)
-            conn.execute(f"INSERT INTO {VERSION_TABLE} VALUES (?, ?)", (version, datetime.now(UTC).isoformat()))  # nosec B608
+        base.apply_migrations(
+            conn.execute,
+            VERSIONS,
+            MIGRATIONS,
+            before,
+            where,
+            lambda version: conn.execute(RECORD_VERSION, (version, datetime.now(UTC).isoformat())),
+        )
         conn.commit()
     except BaseException:
         conn.rollback()
@@ -98,17 +86,18 @@ def upgrade(conn: sqlite3.Connection, where: str) -> int:
     return before
 
 
-class DecisionLog:
+class DecisionLog(SqlDecisionLog):
     """Write decisions to an SQLite file (created on first use); read them back for feedback and review."""
 
     backend = "sqlite"
+    placeholder = "?"
+    tiebreak = "rowid"
+    write_errors = (sqlite3.Error, OSError, DataError, ValueError)  # ValueError: text SQLite cannot encode
 
     def __init__(self, path: str | Path, text_mode: str = DEFAULT_LOG_TEXT) -> None:
         self.path = Path(path)
-        self.where = str(self.path)
-        self.text_mode = check_text_mode(text_mode)
+        super().__init__(str(self.path), text_mode)
         self._local = threading.local()
-        self._notice = FailureNotice(self.where)
 
     def _private_files(self) -> None:
         """Create the database file 0600 (SQLite gives its -wal and -shm files the same mode); tighten old ones."""
@@ -140,18 +129,14 @@ class DecisionLog:
             self._local.conn = conn
         return conn
 
-    def record(self, texts: Sequence[str], decisions: Sequence[Decision], metadata: ModelMetadata) -> list[str] | None:
-        """Write one row per decision in one transaction; their ids, or None if logging failed."""
-        rows = new_rows(texts, decisions, metadata, self.text_mode)
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         try:
             conn = self._connect()
             with conn:
-                conn.executemany(INSERT, [_values(r) for r in rows])
-        except (sqlite3.Error, OSError, DataError, ValueError) as err:  # ValueError: text SQLite cannot encode
-            self._drop()
-            self._notice.warn(err)
-            return None
-        return [r.decision_id for r in rows]
+                conn.executemany(INSERT, rows)
+        except self.write_errors:
+            self._drop()  # the thread's next write opens a fresh connection
+            raise
 
     def _drop(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -175,53 +160,29 @@ class DecisionLog:
         finally:
             conn.close()
 
-    def get(self, decision_id: str) -> LoggedDecision:
-        """The logged decision with this id; `DataError` if there is none."""
-        with self._maintenance() as conn:
-            query = f"SELECT {', '.join(COLUMNS)} FROM decisions WHERE decision_id = ?"  # nosec B608
-            row = conn.execute(query, (decision_id,)).fetchone()
-        if row is None:
-            raise DataError(f"{self.path}: no decision {decision_id!r}")
-        return _row(row)
-
-    def all(self) -> Iterator[LoggedDecision]:
-        """Every logged decision, oldest first."""
-        with self._maintenance() as conn:
-            rows = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM decisions ORDER BY time, rowid").fetchall()  # nosec B608
-        return (_row(r) for r in rows)
-
     def purge(self, older_than: timedelta) -> int:
         """Delete the decisions logged more than `older_than` ago, overwriting them on disk; how many."""
         with self._maintenance() as conn:
             with conn:
-                deleted = conn.execute("DELETE FROM decisions WHERE time < ?", (cutoff(older_than),)).rowcount
+                deleted = conn.execute("DELETE FROM decisions WHERE time < ?", (base.cutoff(older_than),)).rowcount
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return int(deleted)
 
-    def migrate(self) -> Migration:
-        """Create the file or bring its schema up to `SCHEMA_VERSION`."""
+    def _upgrade(self) -> int:
+        """Create the file or bring its schema up to `SCHEMA_VERSION`; the version found before."""
         try:
             conn, before = self._open(MAINTENANCE_TIMEOUT)
         except (sqlite3.Error, OSError) as err:
             raise DataError(f"{self.path}: cannot open the decision log ({err})") from None
         conn.close()
-        return Migration(self.where, self.backend, before, SCHEMA_VERSION)
+        return before
 
+    @staticmethod
+    def _values(row: LoggedDecision) -> tuple[Any, ...]:
+        return base.values(
+            row, delegate=int(row.delegate), uncertain=int(row.uncertain), criteria=json.dumps(row.criteria)
+        )
 
-def _values(row: LoggedDecision) -> tuple[Any, ...]:
-    return (
-        row.decision_id,
-        row.time,
-        row.text,
-        row.probability,
-        row.threshold,
-        int(row.delegate),
-        int(row.uncertain),
-        json.dumps(row.criteria),
-        row.model_version,
-        row.registry_version,
-    )
-
-
-def _row(row: tuple[Any, ...]) -> LoggedDecision:
-    return logged(row, row[COLUMNS.index("time")], json.loads(row[COLUMNS.index("criteria")]))
+    @staticmethod
+    def _row(row: tuple[Any, ...]) -> LoggedDecision:
+        return base.logged(row, row[base.COLUMNS.index("time")], json.loads(row[base.COLUMNS.index("criteria")]))
