@@ -106,3 +106,15 @@ def test_abstain_band_covers_the_confused_region():
     low, high = abstain_band(y, p, threshold=0.5)
     assert low < 0.5 < high and high - low < 0.9
     assert abstain_band(np.array([0] * 20 + [1] * 20), np.r_[np.full(20, 0.1), np.full(20, 0.9)], 0.5) == (0.5, 0.5)
+
+
+def test_an_int8_model_names_the_same_encoder_export_as_fp32(fake_model, small_data):
+    """The variant is recorded apart: the id keys the one ONNX export both variants are made from."""
+    from router.training.describe import describe
+    from router.training.fit import fit, load_training_data
+
+    config = TrainConfig(data_dir=small_data, encoder=HASHING_ENCODER, encoder_runtime="onnx-int8")
+    data = load_training_data(config)
+    meta = describe(fit(config, data), data, config)
+    fp32 = json.loads((fake_model / "metadata.json").read_text())["encoder"]
+    assert (meta.encoder.id, meta.encoder.runtime) == (fp32["id"], "onnx-int8")

@@ -59,10 +59,14 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         return self.__dict__["_encoder"]
 
     @property
+    def encoder_id(self) -> str:
+        """The encoder's id (name and version): what its ONNX export and a model's metadata are keyed by."""
+        return encoder_key(self.model_name)
+
+    @property
     def key(self) -> str:
         """The id the encoder's embeddings are cached under (int8 embeddings apart from fp32 ones)."""
-        base = encoder_key(self.model_name)
-        return base if self.runtime == "fp32" else f"{base}|{self.runtime}"
+        return self.encoder_id if self.runtime == "fp32" else f"{self.encoder_id}|{self.runtime}"
 
     def transform(self, X: Any) -> np.ndarray:
         """Embed a list of texts into an (n, dim) float32 array."""

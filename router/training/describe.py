@@ -46,7 +46,7 @@ def describe(fitted: FittedModel, data: TrainingData, config: TrainConfig) -> Mo
         model_version=f"{version()}+{train_hash[:8]}",
         criteria=data.spec.criteria,
         encoder=EncoderInfo(
-            config.encoder, embedder.key, embedder.dimension, embedder.max_tokens, config.encoder_runtime
+            config.encoder, embedder.encoder_id, embedder.dimension, embedder.max_tokens, config.encoder_runtime
         ),
         threshold=fitted.threshold,
         band=Band(
