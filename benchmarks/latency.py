@@ -4,7 +4,8 @@ For each encoder runtime (sentence-transformers "torch" and the ONNX export "onn
 `route()` against a bare `encoder.encode([text])`, and `route_batch` throughput against a bare batch
 `encode`; the int8 ONNX encoder's batch throughput against the fp32 one. Then cold processes against
 `python -c "import sentence_transformers"`: the first `router route` on an empty cache (it makes the ONNX
-export once), every later `router route`, and a `router hook claude` (wall time and peak RSS); and
+export once), every later `router route`, a `router hook claude` routing in-process and one a `router serve`
+answers, `router --help`, and `import router` against a bare interpreter (wall time, peak RSS); and
 whether both runtimes give the same decisions on `data/test.jsonl`.
 
 Run: .venv/bin/python benchmarks/latency.py [--runs 200]
@@ -21,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from loopback import running_server  # same folder: run as `python benchmarks/latency.py`
 
 from router import Router, load_router
 from router.dataset.examples import load_examples
@@ -133,6 +136,11 @@ def main() -> None:
         event.flush()
         hook_env = {**os.environ, "BENCH_STDIN": event.name, "ROUTER_HOOK_SERVER": "off"}
         hook, hook_rss = cold([router_cli, "hook", "claude"], args.cold_runs, hook_env)
+        with running_server(None) as url:  # a `router serve` on loopback answers the hook
+            served, _ = cold([router_cli, "hook", "claude"], args.cold_runs, {**hook_env, "ROUTER_HOOK_SERVER": url})
+    help_, _ = cold([router_cli, "--help"], args.cold_runs)
+    bare, _ = cold([sys.executable, "-c", "pass"], args.cold_runs)
+    light, _ = cold([sys.executable, "-c", "import router"], args.cold_runs)
 
     rows = []
     for backend in ("torch", "onnx"):
@@ -146,6 +154,9 @@ def main() -> None:
         ("cold: first router route after install (empty cache)", base, f"{first:.2f} s", f"{first / imp:.2f}x time"),
         ("cold: router route (export cached)", base, f"{cli:.2f} s", f"{cli / imp:.2f}x time"),
         ("cold: router hook claude", base, f"{hook:.2f} s", f"{hook / imp:.2f}x time"),
+        ("cold: router hook claude, a router serve answering", base, f"{served:.2f} s", f"{served / imp:.2f}x time"),
+        ("cold: router --help (CLI start-up)", base, f"{help_:.2f} s", f"{help_ / imp:.2f}x time"),
+        ("cold: python -c 'import router' over bare python", f"{bare:.3f} s", f"{light:.3f} s", f"{light / bare:.2f}x"),
         ("cold: peak RSS of router route", f"{imp_rss:.0f} MB", f"{cli_rss:.0f} MB", f"{cli_rss / imp_rss:.2f}x"),
         (
             "cold: peak RSS of router hook claude",

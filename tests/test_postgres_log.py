@@ -170,3 +170,46 @@ def test_postgres_log_redacts_hashes_and_purges_like_sqlite(fake_model, postgres
     before = count(postgres_url)
     assert log.purge(timedelta(days=1)) == 0 and count(postgres_url) == before
     assert log.purge(timedelta(0)) == before and count(postgres_url) == 0
+
+
+def test_a_role_with_only_the_documented_grants_logs_and_reads(fake_model, postgres_url):
+    """docs/deploy.md: migrate as the owner, then SELECT/INSERT on decisions and SELECT on the version table."""
+    import uuid
+    from urllib.parse import urlsplit, urlunsplit
+
+    open_log(postgres_url).migrate()
+    role = f"router_app_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'pw'")
+        conn.execute(f"GRANT SELECT, INSERT ON decisions TO {role}")
+        conn.execute(f"GRANT SELECT ON decision_log_version TO {role}")
+    parts = urlsplit(postgres_url)
+    app_url = urlunsplit(parts._replace(netloc=f"{role}:pw@{parts.hostname}:{parts.port}"))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)  # a refused write would only warn
+            decisions = load_router(fake_model, log=app_url).route_batch(TEXTS)
+        assert all(d.decision_id for d in decisions)
+        assert [g.decision_id for g in open_log(app_url).all()] == [d.decision_id for d in decisions]
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
+
+
+def test_the_log_reconnects_after_the_server_drops_its_connections(fake_model, postgres_url):
+    router = load_router(fake_model, log=postgres_url)
+    assert router.route(TEXTS[0]).decision_id
+    database = psycopg.conninfo.conninfo_to_dict(postgres_url)["dbname"]
+    with psycopg.connect(postgres_url, autocommit=True) as conn:  # as a server restart would
+        dropped = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        ).fetchone()[0]
+    assert dropped >= 1
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        ids = [router.route(t).decision_id for t in TEXTS]
+    assert all(ids)  # every write after the drop is logged on a fresh connection
+    assert count(postgres_url) == 1 + len(TEXTS)

@@ -122,6 +122,9 @@ class PostgresDecisionLog(SqlDecisionLog):
                     max_size=self.pool_size,
                     timeout=self.timeout,
                     kwargs={"connect_timeout": max(1, round(self.timeout)), "application_name": "router"},
+                    # A connection the server dropped (a restart, a failover) is replaced at checkout, so
+                    # no write after the database is back goes unlogged.
+                    check=ConnectionPool.check_connection,
                     open=False,
                     name="router-decision-log",
                 )
