@@ -136,7 +136,7 @@ def main() -> None:
         event.flush()
         hook_env = {**os.environ, "BENCH_STDIN": event.name, "ROUTER_HOOK_SERVER": "off"}
         hook, hook_rss = cold([router_cli, "hook", "claude"], args.cold_runs, hook_env)
-        with running_server(None) as url:  # a `router serve` on loopback answers the hook
+        with running_server(None) as (url, _):  # a `router serve` on loopback answers the hook
             served, _ = cold([router_cli, "hook", "claude"], args.cold_runs, {**hook_env, "ROUTER_HOOK_SERVER": url})
     help_, _ = cold([router_cli, "--help"], args.cold_runs)
     bare, _ = cold([sys.executable, "-c", "pass"], args.cold_runs)

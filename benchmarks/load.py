@@ -18,7 +18,7 @@ import statistics
 import time
 from pathlib import Path
 
-from loopback import load, running_server  # same folder: run as `python benchmarks/load.py`
+from loopback import load, p50_p99_ms, running_server  # same folder: run as `python benchmarks/load.py`
 
 from router import load_router
 from router.artifacts.locations import PACKAGED_MODEL
@@ -49,12 +49,10 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=PACKAGED_MODEL)
     args = parser.parse_args()
     bodies = texts()
-    with running_server(args.model) as url:
+    with running_server(args.model) as (url, _):
         asyncio.run(load(url, bodies, args.concurrency, min(200, args.requests)))  # warm-up, not counted
         latencies, errors, elapsed = asyncio.run(load(url, bodies, args.concurrency, args.requests))
-    ordered = sorted(latencies)
-    p50 = statistics.median(ordered)
-    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    p50, p99 = p50_p99_ms(latencies)
     single = in_process_median(args.model, bodies)
     print(
         json.dumps(
@@ -63,10 +61,10 @@ def main() -> None:
                 "concurrency": args.concurrency,
                 "errors": errors,
                 "requests_per_s": round(args.requests / elapsed, 1),
-                "p50_ms": round(p50 * 1000, 2),
-                "p99_ms": round(p99 * 1000, 2),
+                "p50_ms": round(p50, 2),
+                "p99_ms": round(p99, 2),
                 "p99_over_p50": round(p99 / p50, 2),
-                "p50_over_in_process_route": round(p50 / single, 2),
+                "p50_over_in_process_route": round(p50 / 1000 / single, 2),
                 "in_process_route_ms": round(single * 1000, 2),
                 "model": str(args.model),
                 "cpus": os.cpu_count(),

@@ -22,6 +22,14 @@ import httpx
 UNSET = ("ROUTER_TOKEN", "ROUTER_DECISION_LOG", "ROUTER_PLUGINS")
 
 
+def peak_rss_mb(pid: int) -> float:
+    """A live process's peak resident memory (Linux `VmHWM`), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise SystemExit(f"no VmHWM for process {pid}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -29,8 +37,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(model: Path | str | None, *options: str, timeout: float = 120) -> Iterator[str]:
-    """A `router serve` subprocess on the ONNX backend; its base URL once the model is loaded."""
+def running_server(model: Path | str | None, *options: str, timeout: float = 120) -> Iterator[tuple[str, int]]:
+    """A `router serve` subprocess on the ONNX backend: its base URL and pid, once the model is loaded."""
     port = free_port()
     cmd = [sys.executable, "-m", "router", "serve", "--port", str(port), *options]
     if model:
@@ -49,10 +57,14 @@ def running_server(model: Path | str | None, *options: str, timeout: float = 120
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 async def load(url: str, texts: list[str], clients: int, requests: int) -> tuple[list[float], int, float]:
@@ -79,6 +91,12 @@ async def load(url: str, texts: list[str], clients: int, requests: int) -> tuple
         await asyncio.gather(*(worker() for _ in range(clients)))
         wall = time.perf_counter() - began
     return latencies, errors, wall
+
+
+def p50_p99_ms(latencies: list[float]) -> tuple[float, float]:
+    """The median and 99th percentile of latencies in seconds, in ms (`statistics.quantiles`, exclusive)."""
+    q = statistics.quantiles([s * 1000 for s in latencies], n=100)
+    return q[49], q[98]
 
 
 def batch_throughput(router, texts: list[str], runs: int = 3) -> float:

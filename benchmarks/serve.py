@@ -13,10 +13,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import statistics
 from pathlib import Path
 
-from loopback import batch_throughput, load, running_server  # same folder: run as `python benchmarks/serve.py`
+from loopback import batch_throughput, load, p50_p99_ms, peak_rss_mb, running_server  # same folder (run as a script)
 
 from router import load_router
 from router.dataset.examples import load_examples
@@ -35,16 +34,19 @@ def main() -> None:
     reference = batch_throughput(load_router(args.model, backend="onnx"), texts[:256])
     results: dict = {"route_batch_texts_per_s": reference, "runs": []}
     for batching in (False, True):
-        with running_server(args.model, "--batching" if batching else "--no-batching") as url:
+        with running_server(args.model, "--batching" if batching else "--no-batching") as (url, pid):
             for clients in CLIENTS:
                 asyncio.run(load(url, texts, 1, 1))  # warm-up, not counted
                 latencies, errors, wall = asyncio.run(load(url, texts, clients, args.requests))
-                q = statistics.quantiles([s * 1000 for s in latencies], n=100)
+                p50, p99 = p50_p99_ms(latencies)
                 row = {"clients": clients, "requests": args.requests, "rps": args.requests / wall}
-                results["runs"].append({"batching": batching, **row, "p50": q[49], "p99": q[98], "errors": errors})
+                results["runs"].append({"batching": batching, **row, "p50": p50, "p99": p99, "errors": errors})
+            results[f"server_peak_rss_mb_batching_{'on' if batching else 'off'}"] = peak_rss_mb(pid)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"route_batch on the same encoder: {reference:.0f} texts/s")
+    rss = [v for k, v in results.items() if k.startswith("server_peak_rss_mb")]
+    print(f"server peak RSS after the runs: {max(rss):.0f} MB")
     print("| batching | clients | requests/s | vs route_batch | p50 ms | p99 ms | errors |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in results["runs"]:
