@@ -1,7 +1,8 @@
 """The layout redesign changed no decision: v0002 routes the original test split as it did before.
 
 `golden/v0002-test-decisions.jsonl` was written by the code before the redesign (commit ca9f826), routing
-the 570 original `data/test.jsonl` requests with `models/backend-engineer/versions/v0002` on torch.
+the 570 original `data/test.jsonl` requests with `models/backend-engineer/versions/v0002` on torch;
+`golden/regenerate.py` writes it again from that commit.
 """
 
 import json
