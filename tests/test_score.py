@@ -274,15 +274,17 @@ def test_file_format_from_the_option_the_suffix_or_the_input():
         file_format("history.txt", None)
 
 
-@pytest.mark.parametrize("chunk_bytes", [1, 2, 3, 7, 1 << 22])
-def test_lines_split_as_python_text_files_split_them(monkeypatch, tmp_path, chunk_bytes):
-    import io
-
-    import pyarrow as pa
-
-    from router.serving import ray_io
-
-    data = 'a\r\nb\rc\n\n{"x": "\u00e9"}\r\r\nlast'.encode()
-    monkeypatch.setattr(ray_io, "CHUNK_BYTES", chunk_bytes)
-    got = [line.decode() for line in ray_io.split_lines(pa.BufferReader(data))]
-    assert got == [line.rstrip("\n") for line in io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")]
+def test_score_and_route_input_read_odd_bytes_alike(fake_model, tmp_path):
+    """CRLF, a lone CR, a non-UTF-8 line, whitespace-only lines and no final newline: the same rows, byte for byte."""
+    good = [json.dumps({"id": i, "text": r["text"]}).encode() for i, r in enumerate(shipped_rows(6))]
+    raw = b"\r\n".join(good[:2]) + b"\r\n\xff\xfe bad\n" + good[2] + b"\r" + good[3] + b"\n \t \n\xc2\xa0\n" + good[4]
+    src = tmp_path / "odd.jsonl"
+    src.write_bytes(raw + b"\n\n" + good[5])
+    run("route", "--input", src, "--output", tmp_path / "ref.jsonl", "--model", fake_model)
+    result = run("score", "--input", src, "--output", tmp_path / "out", "--model", fake_model, "--num-actors", 1)
+    assert result.exit_code == 1, result.stderr
+    got = b"".join(f.read_bytes() for f in sorted((tmp_path / "out").iterdir()))
+    assert got == (tmp_path / "ref.jsonl").read_bytes()
+    errors = [json.loads(line)["error"] for line in got.decode().splitlines() if '"error"' in line]
+    assert [e.split(":")[0] for e in errors] == ["line 3", "line 4", "line 6"]  # bad bytes, CR-joined, NBSP
+    assert "not valid UTF-8" in errors[0]

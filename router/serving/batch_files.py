@@ -16,7 +16,7 @@ from typing import IO
 from router.core.router import Router
 from router.errors import DataError
 from router.fs import jsonl
-from router.serving.rows import CHUNK, InputRow, output_record, parse_line, route_rows
+from router.serving.rows import CHUNK, InputRow, numbered_lines, output_record, parse_line, route_rows
 
 
 @contextmanager
@@ -60,9 +60,7 @@ def route_file(router: Router, input: Path, output: Path | None) -> int:
                 raise DataError(f"{output or 'stdout'}: cannot write ({err.strerror})") from None
             pending.clear()
 
-        for number, raw in enumerate(src, 1):
-            if not raw.strip():
-                continue
+        for number, raw in numbered_lines(src):
             row = parse_line(raw, number)
             failed += row.error is not None
             pending.append(row)

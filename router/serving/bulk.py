@@ -116,7 +116,7 @@ def score(job: ScoreJob) -> ScoreResult:
             counts = scored.aggregate(Count(), Sum("stat_error", alias_name="errors"))
             flips = summarise(scored, model_version, compare_version) if job.compare else None
         except ray.exceptions.RayError as err:
-            raise ScoringError(f"the Ray job failed: {_first_line(err)}") from None
+            raise ScoringError(f"the Ray job failed: {_last_line(err)}") from None
         seconds = time.perf_counter() - start
     return ScoreResult(
         rows=int(counts["count()"]),
@@ -209,6 +209,6 @@ def _write(rows: ray.data.Dataset, fmt: str, fs: Any, path: str) -> None:
         rows.write_parquet(path, filesystem=fs, mode=SaveMode.ERROR)
 
 
-def _first_line(err: Exception) -> str:
+def _last_line(err: Exception) -> str:
     lines = [line for line in str(err).splitlines() if line.strip()]
     return lines[-1] if lines else type(err).__name__

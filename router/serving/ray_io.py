@@ -19,12 +19,10 @@ from ray.data.block import BlockAccessor
 from ray.data.datasource import BlockBasedFileDatasink, FileBasedDatasource
 
 from router.errors import DataError
-from router.serving.rows import CHUNK
+from router.serving.rows import CHUNK, numbered_lines
 
 #: Input and output formats, by file suffix.
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
-#: Bytes read from a JSONL file at a time.
-CHUNK_BYTES = 1 << 22
 
 
 def resolve(location: str) -> tuple[pafs.FileSystem, str]:
@@ -61,43 +59,21 @@ def exists(fs: pafs.FileSystem, path: str) -> bool:
     return fs.get_file_info(path).type != pafs.FileType.NotFound
 
 
-def split_lines(stream: pa.NativeFile) -> Iterator[bytes]:
-    """The lines of a byte stream, split where Python's text files split them (LF, CRLF or CR), without ends."""
-    rest = b""
-    while chunk := stream.read(CHUNK_BYTES):
-        parts = (rest + chunk).splitlines(keepends=True)
-        # The last part may continue in the next chunk (a "\r" may be half of "\r\n").
-        rest = parts.pop() if parts and not parts[-1].endswith(b"\n") else b""
-        for part in parts:
-            yield part.rstrip(b"\r\n")
-    if rest:
-        yield rest.rstrip(b"\r\n")
-
-
 class JsonLinesSource(FileBasedDatasource):
     """JSONL files as chunks: one row per `CHUNK` consecutive non-blank lines of a file (file, numbers, lines).
 
     A chunk is what `router route --input` routes in one call; as one row, Ray can never split it, so
-    each chunk is routed whole, with the same neighbours. Blank lines are skipped and counted, as
-    `route --input` does; a line that is not UTF-8 reads as null.
+    each chunk is routed whole, with the same neighbours. Lines are read by `route --input`'s own
+    `numbered_lines` (blank ones skipped and counted) and kept as bytes for `parse_line` to decode.
     """
 
     _CHUNKS_PER_BLOCK = 64
 
-    def __init__(self, paths: str, *, filesystem: pafs.FileSystem) -> None:
-        super().__init__(paths, filesystem=filesystem)
-
     def _read_stream(self, f: pa.NativeFile, path: str) -> Iterator[pa.Table]:
-        chunks: list[tuple[list[int], list[str | None]]] = []
+        chunks: list[tuple[list[int], list[bytes]]] = []
         numbers: list[int] = []
-        lines: list[str | None] = []
-        for number, raw in enumerate(split_lines(f), 1):
-            try:
-                line: str | None = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                line = None
-            if line is not None and not line.strip():
-                continue
+        lines: list[bytes] = []
+        for number, line in numbered_lines(f):
             numbers.append(number)
             lines.append(line)
             if len(lines) == CHUNK:
@@ -112,12 +88,12 @@ class JsonLinesSource(FileBasedDatasource):
             yield _chunks_block(path, chunks)
 
 
-def _chunks_block(path: str, chunks: list[tuple[list[int], list[str | None]]]) -> pa.Table:
+def _chunks_block(path: str, chunks: list[tuple[list[int], list[bytes]]]) -> pa.Table:
     return pa.table(
         {
             "file": pa.array([path] * len(chunks), pa.string()),
             "numbers": pa.array([n for n, _ in chunks], pa.list_(pa.int64())),
-            "lines": pa.array([lines for _, lines in chunks], pa.list_(pa.string())),
+            "lines": pa.array([lines for _, lines in chunks], pa.list_(pa.binary())),
         }
     )
 

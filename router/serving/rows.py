@@ -7,8 +7,9 @@ an error row `{"id": ..., "error": "..."}`. `kind` and `criteria`, when present,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from router.core.decision import Decision
 from router.core.router import Router
@@ -20,6 +21,33 @@ from router.errors import DataError
 #: file's rows in these consecutive chunks: the encoder's floating point depends on a text's batch
 #: neighbours (in the 6th decimal of a probability), so the same chunks give the same numbers.
 CHUNK = 64
+#: Bytes read from an input file at a time.
+READ_BYTES = 1 << 22
+
+
+class Readable(Protocol):
+    """A binary stream: a file, stdin's buffer or a pyarrow `NativeFile`."""
+
+    def read(self, size: int = ..., /) -> bytes:
+        """Up to `size` bytes; empty at the end."""
+        ...
+
+
+def numbered_lines(stream: Readable) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines of a JSONL byte stream with their numbers (from 1), without their line ends.
+
+    JSONL separates records by LF (a CRLF's CR is dropped); a line of ASCII whitespace only is blank.
+    `route --input` and `router score` both read files through here, so they number and skip alike.
+    """
+    rest, number = b"", 0
+    while chunk := stream.read(READ_BYTES):
+        *lines, rest = (rest + chunk).split(b"\n")
+        for line in lines:
+            number += 1
+            if line.strip():
+                yield number, line.removesuffix(b"\r")
+    if rest.strip():
+        yield number + 1, rest.removesuffix(b"\r")
 
 
 @dataclass(frozen=True)

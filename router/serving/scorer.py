@@ -98,8 +98,8 @@ class Scorer:
         columns = (batch.column(c).to_pylist() for c in ("file", "numbers", "lines"))
         return [[self._line(file, n, raw) for n, raw in zip(numbers, lines)] for file, numbers, lines in zip(*columns)]
 
-    def _line(self, file: str, number: int, raw: str | None) -> InputRow:
-        row = parse_line(raw, number) if raw is not None else InputRow(None, None, f"line {number}: not UTF-8")
+    def _line(self, file: str, number: int, raw: bytes) -> InputRow:
+        row = parse_line(raw, number)
         if self.name_files and row.error is not None:
             return InputRow(row.id, None, f"{file}: {row.error}")
         return row
