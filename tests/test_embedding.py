@@ -103,3 +103,12 @@ def test_cache_reads_each_shard_once(tmp_path, spy, monkeypatch):
     X = emb.transform(TEXTS)
     assert opened == []  # both shards were read (or written) by this process already
     np.testing.assert_allclose(X, SentenceEmbedder("spy-encoder").transform(TEXTS))
+
+
+def test_a_plugin_that_cannot_be_imported_is_reported_on_every_lookup(monkeypatch):
+    from router.encoders.catalog import registered
+
+    monkeypatch.setenv("ROUTER_PLUGINS", "tests.fakes,no_such_plugin_module")
+    for _ in range(2):  # not just the first time: a later lookup must not quietly treat the name as a model
+        with pytest.raises(DataError, match="cannot import 'no_such_plugin_module'"):
+            registered("anything")

@@ -8,6 +8,7 @@ an encoder, never import one.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import threading
@@ -25,7 +26,6 @@ RUNTIMES = ("auto", "onnx", "torch")
 _LOCK = threading.Lock()
 _LOADED: dict[str, Encoder] = {}
 _REGISTERED: dict[str, Callable[[], Encoder]] = {}
-_PLUGINS_LOADED = False
 
 
 def register_encoder(name: str, factory: Callable[[], Encoder]) -> None:
@@ -54,11 +54,13 @@ def prepare_export(name: str, key: str, runtime: str = "fp32") -> Path | None:
 
 
 def _load_plugins() -> None:
-    global _PLUGINS_LOADED
-    if _PLUGINS_LOADED:
-        return
-    _PLUGINS_LOADED = True
-    for module in filter(None, (m.strip() for m in os.environ.get(ENV_PLUGINS, "").split(","))):
+    _import_plugins(os.environ.get(ENV_PLUGINS, ""))
+
+
+@functools.cache
+def _import_plugins(modules: str) -> None:
+    """Import the plugin modules once; a failed import is not cached, so every lookup reports it alike."""
+    for module in filter(None, (m.strip() for m in modules.split(","))):
         try:
             importlib.import_module(module)
         except ImportError as err:
