@@ -15,22 +15,30 @@ from pathlib import Path
 from typing import Any
 
 
-def write_text_atomic(path: Path, text: str, mode: int | None = None) -> None:
-    """Write a whole file through a temporary file, fsync and a rename (`mode`: its permissions)."""
+@contextmanager
+def atomic_path(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temporary file beside `path` to write; it replaces `path` if the block succeeds, else it is removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(handle)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_text_atomic(path: Path, text: str, mode: int | None = None) -> None:
+    """Write a whole file through a temporary file, fsync and a rename (`mode`: its permissions)."""
+    with atomic_path(path) as tmp:
+        with tmp.open("w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
         if mode is not None:
             os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def jsonl(rows: Iterable[Mapping[str, Any]]) -> str:

@@ -112,3 +112,20 @@ def test_a_plugin_that_cannot_be_imported_is_reported_on_every_lookup(monkeypatc
     for _ in range(2):  # not just the first time: a later lookup must not quietly treat the name as a model
         with pytest.raises(DataError, match="cannot import 'no_such_plugin_module'"):
             registered("anything")
+
+
+def test_a_cache_write_that_fails_leaves_no_file_behind(tmp_path, monkeypatch):
+    from router.encoders import cache as cache_module
+    from router.encoders.cache import EmbeddingCache
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    cache = EmbeddingCache(tmp_path / "cache", "enc")
+    monkeypatch.setattr(cache_module.np, "savez", broken)
+    with pytest.raises(OSError):
+        cache.add(["k"], np.ones((1, 4), dtype=np.float32))
+    assert sorted(p.name for p in cache.folder.iterdir()) == ["encoder.txt"]
+    monkeypatch.undo()
+    cache.add(["k"], np.ones((1, 4), dtype=np.float32))
+    assert list(cache.load()) == ["k"]

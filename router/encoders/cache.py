@@ -8,13 +8,13 @@ reads each one once and keeps it.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from router.fs import atomic_path, write_text_atomic
 
 _LOCK = threading.Lock()
 #: Per cache folder: the shard files already read by this process, and their embeddings by text key.
@@ -48,13 +48,12 @@ class EmbeddingCache:
         """Store new embeddings as one more shard."""
         if not keys:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / "encoder.txt").write_text(self.encoder + "\n", encoding="utf-8")
-        handle, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            np.savez(out, keys=np.array(keys), vectors=vectors)
+        label = self.folder / "encoder.txt"
+        if not label.is_file():
+            write_text_atomic(label, self.encoder + "\n")
         shard = self.folder / f"{keys[0][:16]}-{len(keys)}.npz"
-        os.replace(tmp, shard)
+        with atomic_path(shard) as tmp, tmp.open("wb") as out:
+            np.savez(out, keys=np.array(keys), vectors=vectors)
         with _LOCK:
             names, found = _READ.setdefault(self.folder.resolve(), (set(), {}))
             found.update(zip(keys, vectors))

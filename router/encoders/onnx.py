@@ -22,6 +22,7 @@ import numpy as np
 
 from router.core.encoder import Encoder, dimension
 from router.errors import ModelNotFoundError
+from router.fs import atomic_path
 from router.settings import ENV_THREADS, cache_root
 
 OPSET = 17
@@ -124,14 +125,9 @@ def quantize_int8(folder: Path) -> Path:
         return target
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    handle, tmp = tempfile.mkstemp(dir=folder, prefix=".int8-", suffix=".onnx")
-    os.close(handle)
-    Path(tmp).unlink()
-    try:
-        quantize_dynamic(str(folder / "model.onnx"), tmp, weight_type=QuantType.QInt8)
-        Path(tmp).replace(target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_path(target, suffix=".onnx") as tmp:
+        tmp.unlink()  # the quantiser writes a new file
+        quantize_dynamic(str(folder / "model.onnx"), str(tmp), weight_type=QuantType.QInt8)
     return target
 
 
