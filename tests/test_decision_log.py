@@ -152,3 +152,9 @@ def test_log_migrate_needs_a_log(monkeypatch):
     monkeypatch.delenv("ROUTER_DECISION_LOG", raising=False)
     result = CliRunner().invoke(cli, ["log", "migrate"])
     assert result.exit_code == 2 and "--log" in result.stderr
+
+
+def test_the_schema_is_ready_when_the_router_is_loaded(fake_model, tmp_path):
+    log = tmp_path / "d.db"
+    load_router(fake_model, log=log)
+    assert DecisionLog(log).migrate().before == SCHEMA_VERSION

@@ -80,6 +80,8 @@ def load_router(
         log = os.environ.get(ENV_LOG) or None
     text_mode = log_text or os.environ.get(ENV_LOG_TEXT) or DEFAULT_LOG_TEXT
     sink = open_log(log, text_mode) if log is not None else None
+    if sink is not None:
+        sink.prepare()
     return Router(model, reloader=reloader(source, runtime), log=sink)
 
 

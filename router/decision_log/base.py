@@ -105,6 +105,9 @@ class DecisionStore(Protocol):
     def purge(self, older_than: timedelta) -> int:
         """Delete the decisions logged more than `older_than` ago; how many."""
 
+    def prepare(self) -> None:
+        """Get ready for the first write where that is slow (creating a schema); never raises."""
+
 
 def check_text_mode(text_mode: str) -> str:
     """`text_mode` if it is one the log knows, else `DataError`."""
@@ -291,6 +294,10 @@ class SqlDecisionLog(ABC):
     def migrate(self) -> Migration:
         """Create the log or bring its schema up to `SCHEMA_VERSION`."""
         return Migration(self.where, self.backend, self._upgrade(), SCHEMA_VERSION)
+
+    @abstractmethod
+    def prepare(self) -> None:
+        """Get ready for the first write where that is slow (creating a schema); never raises."""
 
     def _read(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """The rows of a query on an up-to-date log."""

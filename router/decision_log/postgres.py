@@ -141,6 +141,10 @@ class PostgresDecisionLog(SqlDecisionLog):
         if closer is not None:
             closer()
 
+    def prepare(self) -> None:
+        """Start connecting in the background; the schema is checked on the first write (no wait at load)."""
+        self._connections()
+
     def _ensure_schema(self, conn: psycopg.Connection[Any]) -> None:
         """Bring the schema up to `SCHEMA_VERSION` on this log's first use (later uses skip the check)."""
         if not self._ready:

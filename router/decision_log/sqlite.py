@@ -2,8 +2,9 @@
 
 Logging never fails a route nor holds it up: an SQLite or OS error, or a lock held elsewhere for more
 than `LOG_LOCK_TIMEOUT` (100 ms), is reported once (a `RuntimeWarning`) and the decision is returned
-without a `decision_id`. One connection per thread; a batch is one transaction. Every connection first
-brings the file's schema up to `SCHEMA_VERSION` (the first one creates it).
+without a `decision_id`. One connection per thread; a batch is one transaction; the process's threads
+take turns to write. `load_router` creates the file and its schema before the first route (`prepare`);
+every connection also brings the file's schema up to `SCHEMA_VERSION`.
 
 Privacy: the file (and its WAL and shared-memory files) is created 0600 and tightened to 0600 when
 found looser; the text is stored whole, redacted or as a hash (`text_mode`); deleted rows are
@@ -17,7 +18,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,7 @@ class DecisionLog(SqlDecisionLog):
         self.path = Path(path)
         super().__init__(str(self.path), text_mode)
         self._local = threading.local()
+        self._writing = threading.Lock()
 
     def _private_files(self) -> None:
         """Create the database file 0600 (SQLite gives its -wal and -shm files the same mode); tighten old ones."""
@@ -108,10 +110,13 @@ class DecisionLog(SqlDecisionLog):
             if path.is_file() and path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
                 path.chmod(FILE_MODE)
 
-    def _open(self, timeout: float = LOG_LOCK_TIMEOUT) -> tuple[sqlite3.Connection, int]:
-        """A new connection to an up-to-date schema, and the version the file had before."""
+    def _open(self, timeout: float | None = None) -> tuple[sqlite3.Connection, int]:
+        """A new connection to an up-to-date schema, and the version the file had before.
+
+        `timeout` is how long it waits for a lock (default: `LOG_LOCK_TIMEOUT`, the routing path's bound).
+        """
         self._private_files()
-        conn = sqlite3.connect(self.path, timeout=timeout)
+        conn = sqlite3.connect(self.path, timeout=LOG_LOCK_TIMEOUT if timeout is None else timeout)
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -130,6 +135,10 @@ class DecisionLog(SqlDecisionLog):
         return conn
 
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        # SQLite has one writer at a time: this process's threads take turns on a lock that wakes the next at
+        # once, instead of polling SQLite's busy handler (whose growing sleeps can overrun the timeout).
+        if not self._writing.acquire(timeout=LOG_LOCK_TIMEOUT):
+            raise sqlite3.OperationalError(f"another thread held the log for over {LOG_LOCK_TIMEOUT * 1000:.0f} ms")
         try:
             conn = self._connect()
             with conn:
@@ -137,6 +146,13 @@ class DecisionLog(SqlDecisionLog):
         except self.write_errors:
             self._drop()  # the thread's next write opens a fresh connection
             raise
+        finally:
+            self._writing.release()
+
+    def prepare(self) -> None:
+        """Create the file and its schema now, off the routing path; a failure is left for the first write."""
+        with suppress(DataError):
+            self._upgrade()
 
     def _drop(self) -> None:
         conn = getattr(self._local, "conn", None)
