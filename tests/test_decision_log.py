@@ -152,3 +152,15 @@ def test_log_migrate_needs_a_log(monkeypatch):
     monkeypatch.delenv("ROUTER_DECISION_LOG", raising=False)
     result = CliRunner().invoke(cli, ["log", "migrate"])
     assert result.exit_code == 2 and "--log" in result.stderr
+
+
+@pytest.mark.parametrize("log", [None, ""])
+def test_an_explicit_none_or_empty_log_is_off_even_with_the_variable_set(fake_model, tmp_path, monkeypatch, log):
+    monkeypatch.setenv("ROUTER_DECISION_LOG", str(tmp_path / "env.db"))
+    assert load_router(fake_model, log=log).log is None
+    assert load_router(fake_model).log is not None  # the default still follows the variable
+
+
+def test_an_empty_variable_is_no_log(fake_model, monkeypatch):
+    monkeypatch.setenv("ROUTER_DECISION_LOG", "")
+    assert load_router(fake_model).log is None

@@ -51,21 +51,24 @@ def eval_(
         raise typer.BadParameter("give --model or --compare, not both")
     try:
         examples = load_examples(resolve_data(data, data_dir))
+        # Models are loaded with no decision log: labeled examples are not production decisions.
         if compare is not None:
             from router.evaluation.compare import compare as compare_models
             from router.evaluation.compare import write_compare
 
-            result = compare_models(load_router(compare[0]), load_router(compare[1]), examples, data)
+            result = compare_models(
+                load_router(compare[0], log=None), load_router(compare[1], log=None), examples, data
+            )
             if report_dir is not None:
                 write_compare(result, report_dir)
         elif report_dir is None:
-            result = evaluate(load_router(model), examples)
+            result = evaluate(load_router(model, log=None), examples)
         else:
             from router.evaluation.report import ReportConfig, collect, write_report
 
             cache = None if no_cache else str(embedding_cache_dir())
             config = ReportConfig(data_name=data, data_dir=data_dir, baselines=baselines, cache_dir=cache)
-            result = write_report(collect(load_router(model), examples, config), report_dir)
+            result = write_report(collect(load_router(model, log=None), examples, config), report_dir)
             typer.echo(f"report written to {report_dir / 'report.html'}", err=True)
     except RouterError as err:
         fail(err)

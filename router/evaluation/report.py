@@ -20,7 +20,7 @@ from router.dataset.examples import Example, data_hash, load_examples, resolve_d
 from router.encoders.cache import EmbeddingCache, embed_cached
 from router.evaluation.baselines import BaselineResult, Embed, median_latency_ms, run_baselines
 from router.evaluation.figures import FIGURES
-from router.evaluation.scoring import decide, summarize
+from router.evaluation.scoring import score, summarize, unlogged
 from router.evaluation.slices import criteria_recall, errors, slices, subsets
 from router.evaluation.stats import N_BOOT, SEED, bootstrap_ci, ece, mcnemar, paired_bootstrap, reliability_bins
 from router.settings import AGENTS_DIR, DATA_DIR
@@ -148,10 +148,10 @@ def _baselines(router: Router, texts: list[str], cfg: ReportConfig, notes: list[
 
 
 def collect(router: Router, examples: list[Example], cfg: ReportConfig) -> Evaluation:
-    """Measure everything the report shows."""
-    decisions = decide(router, examples)
+    """Measure everything the report shows (nothing is written to `router`'s decision log)."""
+    scored = score(router, examples)
+    decisions, p = scored.decisions, scored.p
     y = np.array([ex.label for ex in examples])
-    p = np.array([d.probability for d in decisions], dtype=float)
     pred = np.array([d.delegate for d in decisions])
     texts = [ex.text for ex in examples]
     metrics = summarize(router, examples, p)
@@ -163,7 +163,7 @@ def collect(router: Router, examples: list[Example], cfg: ReportConfig) -> Evalu
     model_row: dict[str, Any] = {m: v["value"] for m, v in intervals.items()}
     model_row.update(
         intervals=intervals,
-        latency_ms=median_latency_ms(router.route, texts),
+        latency_ms=median_latency_ms(unlogged(router).route, texts),
         rule=f"shipped threshold {router.threshold:.2f} (tuned on dev at training)",
     )
     metrics.update(
