@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from router.cli.app import app
 from router.dataset.examples import load_examples
 from router.dataset.voice import is_scenario_voice
+from router.training.config import TrainConfig
 from router.training.transfer import run_scheme, transfer_proxy, writing_pass
 from tests.fakes import HASHING_ENCODER, HashingEncoder
 
@@ -77,3 +78,37 @@ def test_eval_transfer_cli(small_data):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["candidate"]["classifier"] == "logreg" and report["kinds"]["groups"] > 5
+
+
+def test_eval_transfer_defaults_to_the_shipped_classifier(small_data):
+    """The proxy scores the classifier training uses by default (svm-knn), on the hashing encoder."""
+    result = CliRunner().invoke(
+        app, ["eval", "--transfer", "--data-dir", str(small_data), "--encoder", HASHING_ENCODER]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["candidate"]["classifier"] == TrainConfig().classifier == "svm-knn"
+    for scheme in ("kinds", "passes", "voice"):
+        assert report[scheme]["n"] > 0 and report[scheme]["roc_auc"]["value"] > 0.5
+
+
+def test_eval_transfer_refuses_a_name_that_is_no_classifier(small_data):
+    result = CliRunner().invoke(app, ["eval", "--transfer", "--data-dir", str(small_data), "--classifier", "auto"])
+    assert result.exit_code == 2 and "svm-knn" in result.output
+
+
+def test_one_name_to_classifier_map():
+    from sklearn.base import clone
+
+    from router.training.selection import CANDIDATES, CLASSIFIERS, candidate_grid, chosen_classifier, make_classifier
+
+    assert set(CANDIDATES) == {"svm-knn", "svm-rbf", "logreg", "svm-rbf-balanced"}
+    assert CLASSIFIERS == ("auto", "logreg", "svm-rbf", "svm-knn")
+    for name in CLASSIFIERS[1:]:
+        (grid,) = candidate_grid(3, name)
+        (estimator,) = grid["clf"]
+        assert type(estimator) is type(make_classifier(name, 3))
+        chosen = {"classifier": type(estimator).__name__, "C": grid["clf__C"][0]}
+        rebuilt = chosen_classifier(chosen, seed=3)
+        assert rebuilt.get_params() == clone(estimator).set_params(C=grid["clf__C"][0]).get_params()
+    assert make_classifier("svm-rbf-balanced").class_weight == "balanced"

@@ -11,6 +11,7 @@ from router.cli.options import DataDirOption, JsonOption, ModelOption, NoCacheOp
 from router.cli.output import emit, fail, print_table, wants_json
 from router.errors import RouterError
 from router.settings import DATA_DIR, DEFAULT_ENCODER
+from router.training.config import TrainConfig
 
 
 def eval_(
@@ -31,7 +32,10 @@ def eval_(
     transfer: Annotated[
         bool, typer.Option("--transfer", help="The transfer proxy: hold out whole kinds, writing passes, the voice.")
     ] = False,
-    classifier: Annotated[str, typer.Option(help="With --transfer: svm-rbf, logreg or svm-rbf-balanced.")] = "svm-rbf",
+    classifier: Annotated[
+        str,
+        typer.Option(help="With --transfer: svm-knn, svm-rbf, logreg or svm-rbf-balanced (default: training's)."),
+    ] = TrainConfig.classifier,
     encoder: Annotated[str, typer.Option(help="With --transfer: encoder name or path.")] = DEFAULT_ENCODER,
     encoder_runtime: Annotated[
         str, typer.Option("--encoder-runtime", help="With --transfer: fp32 or onnx-int8.")
@@ -83,16 +87,17 @@ def run_transfer(data_dir: Path, classifier: str, encoder: str, runtime: str, no
     from router.dataset.examples import SPLITS, load_examples, resolve_data
     from router.encoders.embedder import SentenceEmbedder
     from router.settings import default_agent_file, embedding_cache_dir
-    from router.training.transfer import CLASSIFIERS, transfer_proxy
+    from router.training.selection import CANDIDATES, make_classifier
+    from router.training.transfer import transfer_proxy
 
-    if classifier not in CLASSIFIERS:
-        raise typer.BadParameter(f"choose one of {', '.join(CLASSIFIERS)}", param_hint="--classifier")
+    if classifier not in CANDIDATES:
+        raise typer.BadParameter(f"choose one of {', '.join(CANDIDATES)}", param_hint="--classifier")
     try:
         ids = parse_agent(default_agent_file(data_dir)).ids
         examples = [ex for name in SPLITS for ex in load_examples(resolve_data(name, data_dir), ids)]
         cache = None if no_cache else str(embedding_cache_dir())
         X = SentenceEmbedder(encoder, cache_dir=cache, runtime=runtime).transform([ex.text for ex in examples])
-        result = transfer_proxy(examples, X, CLASSIFIERS[classifier](0))
+        result = transfer_proxy(examples, X, make_classifier(classifier))
     except RouterError as err:
         fail(err)
     result["candidate"] = {"classifier": classifier, "encoder": encoder, "encoder_runtime": runtime}

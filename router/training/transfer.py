@@ -10,20 +10,20 @@ asking that training never saw. So the proxy holds out whole groups and scores t
 Out-of-fold scores are pooled per scheme. Ranking metrics (ROC-AUC, PR-AUC) need no threshold; F1 is
 reported at the best pooled threshold (an upper bound, labelled so) and at the candidate's own dev-tuned
 threshold when given. The encoder learns nothing, so every text is embedded once (cached).
+
+The classifiers it scores are `router.training.selection.CANDIDATES`, by name (ranking only: calibration is
+monotone).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import GroupKFold
-from sklearn.svm import SVC
 
 from router.dataset.examples import Example
 from router.dataset.voice import is_scenario_voice
@@ -32,13 +32,6 @@ from router.evaluation.stats import bootstrap_ci
 
 SCHEMES = ("kinds", "passes", "voice")
 FOLDS = 5
-
-#: Classifiers the proxy compares, each on the embeddings (ranking only: calibration is monotone).
-CLASSIFIERS: dict[str, Callable[[int], Any]] = {
-    "svm-rbf": lambda seed: SVC(kernel="rbf", C=10.0, random_state=seed),
-    "logreg": lambda seed: LogisticRegression(C=3.0, max_iter=2000, random_state=seed),
-    "svm-rbf-balanced": lambda seed: SVC(kernel="rbf", C=10.0, class_weight="balanced", random_state=seed),
-}
 
 
 def writing_pass(example: Example) -> str:
