@@ -107,21 +107,20 @@ def run_transfer(data_dir: Path, classifier: str, encoder: str, runtime: str, no
     rows = []
     for scheme in ("kinds", "passes", "voice"):
         r = result[scheme]
-        ci = r["roc_auc"]
-        rows.append(
-            [
-                scheme,
-                r["groups"],
-                r["n"],
-                f"{ci['value']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}]",
-                r["pr_auc"],
-                r["best_threshold"]["f1"],
-            ]
-        )
+        rows.append([scheme, r["groups"], r["n"], auc_cell(r["roc_auc"]), r["pr_auc"], r["best_threshold"]["f1"]])
     worst = ", ".join(f"{g['group']} {g['accuracy']:.2f}" for g in result["kinds"]["worst_groups"][:5])
+    mean = result["mean_roc_auc"]
     print_table(
         f"transfer proxy: {classifier} on {encoder} ({runtime})",
         ["held out", "groups", "n", "ROC-AUC [95% CI]", "PR-AUC", "best-threshold F1"],
         rows,
-        [f"mean ROC-AUC {result['mean_roc_auc']:.3f}; hardest held-out kinds: {worst}"],
+        [f"mean ROC-AUC {'n/a' if mean is None else f'{mean:.3f}'}; hardest held-out kinds: {worst}"],
     )
+
+
+def auc_cell(ci: dict[str, float | None]) -> str:
+    """A ROC-AUC and its interval, or "n/a" where it is undefined (the held-out rows have one class)."""
+    value, low, high = ci["value"], ci["low"], ci["high"]
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if low is None or high is None else f"{value:.3f} [{low:.3f}, {high:.3f}]"
