@@ -6,7 +6,6 @@ import pytest
 from router.dataset.agent import parse_agent
 from router.dataset.examples import Example, load_examples
 from router.evaluation.baselines import (
-    f1_threshold,
     keyword_baseline,
     keyword_terms,
     knn_baseline,
@@ -44,13 +43,6 @@ def test_keyword_baseline_rule(spec):
     result = keyword_baseline(texts, spec, AGENT.read_text())
     assert result.decisions.tolist() == [True, False, True, False]
     assert result.scores.min() >= 0 and result.scores.max() < 1 and result.latency_ms > 0
-
-
-def test_f1_threshold_by_hand():
-    y = np.array([0, 0, 1, 1, 0, 1])
-    s = np.array([0.1, 0.2, 0.3, 0.4, 0.35, 0.9])
-    # >= 0.3 keeps all positives and one negative: F1 = 6/7, the best
-    assert f1_threshold(y, s) == 0.3
 
 
 def test_knn_and_zero_shot_with_a_toy_encoder(spec):

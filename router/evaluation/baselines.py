@@ -26,7 +26,7 @@ from sklearn.pipeline import Pipeline
 
 from router.dataset.agent import AgentSpec
 from router.dataset.examples import Example
-from router.evaluation.metrics import rates
+from router.evaluation.metrics import best_f1_threshold
 
 Embed = Callable[[list[str]], np.ndarray]
 LATENCY_SAMPLE = 50
@@ -68,16 +68,6 @@ def median_latency_ms(score_one: Callable[[str], object], texts: Sequence[str], 
         score_one(text)
         times.append(time.perf_counter() - start)
     return statistics.median(times) * 1000.0
-
-
-def f1_threshold(y_true: np.ndarray, scores: np.ndarray) -> float:
-    """The score threshold with the best F1 (delegate when score >= threshold), among observed scores."""
-    y = np.asarray(y_true, dtype=int)
-    candidates = np.unique(scores)
-    pred = scores[None, :] >= candidates[:, None]
-    tp = (pred & (y == 1)).sum(1)
-    _, _, f1 = rates(tp, pred.sum(1) - tp, y.sum() - tp)
-    return float(candidates[int(np.argmax(f1))])
 
 
 def _singular(word: str) -> str:
@@ -157,7 +147,7 @@ def tfidf_baseline(texts: Sequence[str], train: list[Example], dev: list[Example
     )
     model = search.fit([ex.text for ex in train], [ex.label for ex in train]).best_estimator_
     dev_scores = model.predict_proba([ex.text for ex in dev])[:, 1]
-    threshold = f1_threshold(np.array([ex.label for ex in dev]), dev_scores)
+    threshold = best_f1_threshold([ex.label for ex in dev], dev_scores)["threshold"]
     scores = model.predict_proba(list(texts))[:, 1]
     latency = median_latency_ms(lambda t: model.predict_proba([t]), texts)
     rule = f"trained on train (C={search.best_params_['clf__C']:g}); threshold {threshold:.3f} tuned on dev for F1"
@@ -173,7 +163,7 @@ def zero_shot_baseline(
     def score(X: np.ndarray) -> np.ndarray:
         return np.asarray(np.clip(cosines(X, references).max(1), 0.0, 1.0))
 
-    threshold = f1_threshold(np.array([ex.label for ex in dev]), score(embed([ex.text for ex in dev])))
+    threshold = best_f1_threshold([ex.label for ex in dev], score(embed([ex.text for ex in dev])))["threshold"]
     scores = score(embed(list(texts)))
     latency = median_latency_ms(lambda t: score(embed_one([t])), texts)
     rule = f"no training examples; threshold {threshold:.3f} on the best cosine, tuned on dev for F1"

@@ -28,7 +28,7 @@ from sklearn.model_selection import GroupKFold
 from router.dataset.examples import Example
 from router.dataset.voice import is_scenario_voice
 from router.errors import DataError
-from router.evaluation.metrics import rates
+from router.evaluation.metrics import best_f1_threshold
 from router.evaluation.stats import bootstrap_ci
 
 SCHEMES = ("kinds", "passes", "voice")
@@ -84,17 +84,6 @@ def run_scheme(
     return SchemeResult(scheme, n_groups, y, scores, group_of)
 
 
-def best_threshold_f1(y: np.ndarray, scores: np.ndarray) -> dict[str, float]:
-    """Precision, recall and F1 at the score threshold with the best F1 (an upper bound on the proxy)."""
-    order = np.argsort(-scores)
-    ys = y[order]
-    tp = np.cumsum(ys)
-    fp = np.cumsum(1 - ys)
-    precision, recall, f1 = rates(tp, fp, ys.sum() - tp)
-    best = int(np.argmax(f1))
-    return {"precision": float(precision[best]), "recall": float(recall[best]), "f1": float(f1[best])}
-
-
 def summarise_scheme(result: SchemeResult, seed: int = 0) -> dict[str, Any]:
     """ROC-AUC with its bootstrap interval, PR-AUC, best-threshold F1, and the worst held-out groups."""
     y, s = result.y, result.scores
@@ -114,7 +103,8 @@ def summarise_scheme(result: SchemeResult, seed: int = 0) -> dict[str, Any]:
         "positives": int(y.sum()),
         "roc_auc": ci,
         "pr_auc": float(average_precision_score(y, s)) if 0 < y.sum() < len(y) else None,
-        "best_threshold": best_threshold_f1(y, s),
+        # Precision, recall and F1 at the best pooled threshold: an upper bound on the proxy.
+        "best_threshold": {k: v for k, v in best_f1_threshold(y, s).items() if k != "threshold"},
         "worst_groups": [{"group": g, "accuracy": a, "n": n} for g, a, n in worst],
     }
 
