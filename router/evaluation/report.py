@@ -132,9 +132,10 @@ def _embedders(router: Router, cache_dir: str | None) -> tuple[Embed, Embed]:
     return embed, embed_one
 
 
-def _baselines(router: Router, texts: list[str], cfg: ReportConfig, notes: list[str]) -> list[BaselineResult]:
-    agent_file = cfg.data_dir / AGENTS_DIR / f"{router.metadata.agent}.md"
-    spec = parse_agent(agent_file)
+def _baselines(
+    router: Router, texts: list[str], X: np.ndarray, cfg: ReportConfig, notes: list[str]
+) -> list[BaselineResult]:
+    spec = parse_agent(cfg.data_dir / AGENTS_DIR / f"{router.metadata.agent}.md")
     train = load_examples(resolve_data("train", cfg.data_dir))
     dev = load_examples(resolve_data("dev", cfg.data_dir))
     if data_hash(train) != router.metadata.training_hash:
@@ -144,7 +145,7 @@ def _baselines(router: Router, texts: list[str], cfg: ReportConfig, notes: list[
     if cfg.data_name in ("train", "dev"):
         notes.append(f"Evaluated on {cfg.data_name}: baselines train or tune on it, so their numbers are optimistic.")
     embed, embed_one = _embedders(router, cfg.cache_dir)
-    return run_baselines(texts, spec, agent_file, train, dev, embed, embed_one, cfg.seed)
+    return run_baselines(texts, X, spec, train, dev, embed, embed_one, cfg.seed)
 
 
 def collect(router: Router, examples: list[Example], cfg: ReportConfig) -> Evaluation:
@@ -158,7 +159,7 @@ def collect(router: Router, examples: list[Example], cfg: ReportConfig) -> Evalu
     low, high = router.band.low, router.band.high
     kept = ~((p >= low) & (p < high))
     notes: list[str] = []
-    baselines = _baselines(router, texts, cfg, notes) if cfg.baselines else []
+    baselines = _baselines(router, texts, scored.X, cfg, notes) if cfg.baselines else []
     intervals = bootstrap_ci(y, p, pred, cfg.n_boot, cfg.seed)
     model_row: dict[str, Any] = {m: v["value"] for m, v in intervals.items()}
     model_row.update(
