@@ -106,3 +106,24 @@ def test_abstain_band_covers_the_confused_region():
     low, high = abstain_band(y, p, threshold=0.5)
     assert low < 0.5 < high and high - low < 0.9
     assert abstain_band(np.array([0] * 20 + [1] * 20), np.r_[np.full(20, 0.1), np.full(20, 0.9)], 0.5) == (0.5, 0.5)
+
+
+def test_tune_cut_scores_the_positives_once_and_picks_the_most_precise_cut(small_data):
+    from router.dataset.agent import parse_agent
+    from router.dataset.examples import load_examples
+    from router.training.criteria import CUTS, MIN_RECALL, criteria_metrics, fit_criteria_head, tune_cut
+    from tests.fakes import HashingEncoder
+
+    spec = parse_agent(small_data / "agents" / "backend-engineer.md")
+    train, dev = (load_examples(small_data / f"{name}.jsonl", spec.ids) for name in ("train", "dev"))
+    embed = HashingEncoder().encode
+    head = fit_criteria_head(embed([ex.text for ex in train], normalize_embeddings=True), train, spec, 0)
+    X = embed([ex.text for ex in dev], normalize_embeddings=True)
+    calls = []
+    predict = head.predict_proba
+    head.predict_proba = lambda *args: calls.append(1) or predict(*args)
+    cut = tune_cut(head, X, dev, spec)
+    assert len(calls) == 1
+    recall = {c: criteria_metrics(head, X, dev, spec, c)["micro_recall"] for c in CUTS}
+    kept = [c for c in CUTS if recall[c] >= MIN_RECALL]
+    assert cut == (max(kept) if kept else min(CUTS))
