@@ -80,18 +80,17 @@ def select_classifier(X: np.ndarray, y: np.ndarray, seed: int, classifier: str =
         Pipeline([("clf", LogisticRegression())]),
         candidate_grid(seed, classifier),
         scoring={"roc_auc": "roc_auc", "f1": "f1"},
-        refit="roc_auc",
+        refit=False,  # the caller calibrates the chosen classifier on its own folds: no refit to throw away
         cv=cv,
         n_jobs=1,
     ).fit(X, y)
+    cv_results = search.cv_results_
     results = [
         {"classifier": type(p["clf"]).__name__, "C": p["clf__C"], "roc_auc": float(a), "f1": float(f)}
-        for p, a, f in zip(
-            search.cv_results_["params"],
-            search.cv_results_["mean_test_roc_auc"],
-            search.cv_results_["mean_test_f1"],
-        )
+        for p, a, f in zip(cv_results["params"], cv_results["mean_test_roc_auc"], cv_results["mean_test_f1"])
     ]
-    best = clone(search.best_estimator_.named_steps["clf"])
-    summary = {"best": results[search.best_index_], "candidates": results}
+    best_index = int(np.argmin(cv_results["rank_test_roc_auc"]))  # as refit="roc_auc" picks it
+    params = cv_results["params"][best_index]
+    best = clone(params["clf"]).set_params(**{k.removeprefix("clf__"): v for k, v in params.items() if k != "clf"})
+    summary = {"best": results[best_index], "candidates": results}
     return best, summary
