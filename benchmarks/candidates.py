@@ -22,8 +22,6 @@ from pathlib import Path
 
 import numpy as np
 from loopback import batch_throughput  # same folder: run as `python benchmarks/candidates.py`
-from sklearn.linear_model import LogisticRegression
-from sklearn.svm import SVC
 
 from router import load_router
 from router.dataset.examples import SPLITS, load_examples
@@ -31,11 +29,11 @@ from router.encoders.embedder import SentenceEmbedder
 from router.evaluation.metrics import binary_metrics
 from router.evaluation.stats import bootstrap_ci
 from router.settings import embedding_cache_dir
-from router.training.blend import SvmKnnClassifier
 from router.training.config import TrainConfig
 from router.training.describe import describe
 from router.training.fit import fit, load_training_data
 from router.training.save import save
+from router.training.selection import chosen_classifier
 from router.training.transfer import transfer_proxy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,16 +46,6 @@ CANDIDATES = {
     },
     "logistic regression, MiniLM fp32": {"classifier": "logreg", "encoder_runtime": "fp32"},
 }
-
-
-def proxy_classifier(meta) -> object:
-    """The classifier the pipeline chose, unfitted (the proxy refits it per fold)."""
-    name, c = meta.classifier["classifier"], float(meta.classifier["C"])
-    if name == "SvmKnnClassifier":
-        return SvmKnnClassifier(C=c, random_state=0)
-    if name == "SVC":
-        return SVC(kernel="rbf", C=c, random_state=0)
-    return LogisticRegression(C=c, max_iter=2000, random_state=0)
 
 
 def scored(router, examples) -> dict:
@@ -77,7 +65,7 @@ def run(name: str, spec: dict, real: list | None, cache: str) -> dict:
     X = SentenceEmbedder(config.encoder, cache_dir=cache, runtime=config.encoder_runtime).transform(
         [ex.text for ex in pooled]
     )
-    proxy = transfer_proxy(pooled, X, proxy_classifier(meta))
+    proxy = transfer_proxy(pooled, X, chosen_classifier(meta.classifier))  # unfitted: refit per fold
     with tempfile.TemporaryDirectory() as folder:
         save(fitted, meta, Path(folder) / "model")
         router = load_router(Path(folder) / "model", backend="onnx")

@@ -6,11 +6,11 @@ import pytest
 from router.dataset.agent import parse_agent
 from router.dataset.examples import Example, load_examples
 from router.evaluation.baselines import (
-    f1_threshold,
     keyword_baseline,
     keyword_terms,
     knn_baseline,
     median_latency_ms,
+    run_baselines,
     tfidf_baseline,
     zero_shot_baseline,
 )
@@ -32,7 +32,7 @@ def one_hot(vocab):
 
 
 def test_keyword_terms_come_from_the_agent_file(spec):
-    terms = keyword_terms(spec, AGENT.read_text())
+    terms = keyword_terms(spec)
     assert terms["graphql"] == 2.0 and terms["query"] == 2.0 and terms["microservice"] == 2.0
     assert terms["postgresql"] == 1.0 and terms["spring boot"] == 1.0 and terms["kafka"] == 1.0
     assert "python" not in terms and "go" not in terms  # general-purpose languages left out
@@ -41,16 +41,9 @@ def test_keyword_terms_come_from_the_agent_file(spec):
 
 def test_keyword_baseline_rule(spec):
     texts = ["Add a GraphQL endpoint for orders", "Center the logo", "use redis and kafka", "redis only"]
-    result = keyword_baseline(texts, spec, AGENT.read_text())
+    result = keyword_baseline(texts, spec)
     assert result.decisions.tolist() == [True, False, True, False]
     assert result.scores.min() >= 0 and result.scores.max() < 1 and result.latency_ms > 0
-
-
-def test_f1_threshold_by_hand():
-    y = np.array([0, 0, 1, 1, 0, 1])
-    s = np.array([0.1, 0.2, 0.3, 0.4, 0.35, 0.9])
-    # >= 0.3 keeps all positives and one negative: F1 = 6/7, the best
-    assert f1_threshold(y, s) == 0.3
 
 
 def test_knn_and_zero_shot_with_a_toy_encoder(spec):
@@ -58,10 +51,12 @@ def test_knn_and_zero_shot_with_a_toy_encoder(spec):
     embed = one_hot(vocab)
     train = [Example("api here", 1, ("api",)), Example("database there", 1, ("database",))]
     train += [Example("button css", 0), Example("css only", 0)]
-    knn = knn_baseline(["new api", "fix css"], train, embed, embed, k=1)
+    texts = ["new api", "fix css"]
+    knn = knn_baseline(texts, embed(texts), train, embed, embed, k=1)
     assert knn.decisions.tolist() == [True, False]
     dev = [Example("the api", 1, ("api",)), Example("a button", 0)]
-    zero = zero_shot_baseline(["the database", "blue button"], spec, dev, embed, embed)
+    texts = ["the database", "blue button"]
+    zero = zero_shot_baseline(texts, embed(texts), spec, dev, embed, embed)
     assert zero.scores[0] > zero.scores[1]
 
 
@@ -78,3 +73,22 @@ def test_tfidf_learns_from_train(small_data):
 def test_median_latency_is_measured():
     assert median_latency_ms(lambda t: sum(range(1000)), ["a", "b", "c"]) > 0
     assert median_latency_ms(len, []) == 0.0
+
+
+def test_run_baselines_embeds_the_evaluated_texts_no_more(spec, small_data):
+    """The caller's embeddings of the evaluated texts are used; `embed` sees train, dev and criteria only."""
+    embed = one_hot(["api", "database", "button", "css", "endpoint", "query"])
+    seen = []
+
+    def spy(texts):
+        seen.append(list(texts))
+        return embed(texts)
+
+    train = load_examples(small_data / "train.jsonl")[:60]
+    dev = load_examples(small_data / "dev.jsonl")[:30]
+    texts = [ex.text for ex in load_examples(small_data / "test.jsonl")[:20]]
+    results = run_baselines(texts, embed(texts), spec, train, dev, spy, spy)
+    assert len(results) == 4
+    batches = [batch for batch in seen if len(batch) > 1]
+    assert not any(set(batch) & set(texts) for batch in batches)
+    assert all(len(batch) == 1 for batch in seen if set(batch) & set(texts))  # one request at a time: latency

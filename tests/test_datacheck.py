@@ -1,4 +1,5 @@
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -8,7 +9,8 @@ from router.dataset.check import check, is_hard, length_bucket
 from router.dataset.examples import load_examples, parse_record
 from router.dataset.similarity import near_duplicate_groups
 from router.dataset.splits import make_splits
-from router.dataset.targets import load_targets
+from router.dataset.targets import DataTargets, load_targets
+from router.errors import DataError
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIQUE = [
@@ -112,3 +114,40 @@ def test_shipped_data_is_clean_and_meets_targets():
     unmet = [name for name, met in result.summary["targets"].items() if not met]
     assert unmet == []
     assert set(result.summary["by_split"]) == {"train", "dev", "test"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("targets: {positive_share: 0.4}", "targets 'positive_share' must be [low, high]"),
+        ("targets: {positive_share: [0.3]}", "targets 'positive_share' must be [low, high]"),
+        ("targets: {positive_share: [0.5, 0.4]}", "targets 'positive_share' must be [low, high]"),
+        ("targets: {positive_share: [low, high]}", "targets 'positive_share' must be [low, high]"),
+        ("targets: {examples: many}", "targets 'examples' must be a whole number >= 0"),
+        ("targets: {negative_kinds: -1}", "targets 'negative_kinds' must be a whole number >= 0"),
+        ("targets: {stacks: 2.5}", "targets 'stacks' must be a whole number >= 0"),
+        ("targets: {voice_share: 1.5}", "targets 'voice_share' must be a share from 0 to 1"),
+        ("targets: {near_duplicate_share: '5%'}", "targets 'near_duplicate_share' must be a share from 0 to 1"),
+        ("targets: {hard_negative_share: true}", "targets 'hard_negative_share' must be a share from 0 to 1"),
+        ("targets: [examples]", "'targets' must be a mapping"),
+        ("surface_keywords: [api, database]", "'surface_keywords' must be one regular expression"),
+        ("surface_keywords: '(api'", "bad pattern in 'surface_keywords'"),
+        ("stacks: [Go, Rust]", "'stacks' must be a mapping of stack name to regular expression"),
+        ("stacks: {Go: [golang, gin]}", "'stacks' must be a mapping of stack name to regular expression"),
+        ("stacks: {Go: '(go'}", "bad pattern in 'stacks'"),
+        ("agent: [agents/a.md]", "'agent' must be the agent file's path"),
+        ("[1, 2]", "expected a mapping"),
+    ],
+)
+def test_bad_targets_file_names_file_and_key(tmp_path, content, message):
+    (tmp_path / "targets.yaml").write_text(content + "\n")
+    with pytest.raises(DataError, match=re.escape(f"{tmp_path / 'targets.yaml'}: {message}")):
+        load_targets(tmp_path)
+
+
+def test_targets_file_with_every_key_valid(tmp_path):
+    shipped = load_targets(ROOT / "data")
+    assert shipped is not None and shipped.targets["positive_share"] == [0.35, 0.45] and len(shipped.stacks) > 10
+    (tmp_path / "targets.yaml").write_text("agent: agents/a.md\nstacks:\ntargets:\n")
+    loaded = load_targets(tmp_path)
+    assert loaded == DataTargets("agents/a.md", None, {}, {})

@@ -158,3 +158,15 @@ def test_the_schema_is_ready_when_the_router_is_loaded(fake_model, tmp_path):
     log = tmp_path / "d.db"
     load_router(fake_model, log=log)
     assert DecisionLog(log).migrate().before == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize("log", [None, ""])
+def test_an_explicit_none_or_empty_log_is_off_even_with_the_variable_set(fake_model, tmp_path, monkeypatch, log):
+    monkeypatch.setenv("ROUTER_DECISION_LOG", str(tmp_path / "env.db"))
+    assert load_router(fake_model, log=log).log is None
+    assert load_router(fake_model).log is not None  # the default still follows the variable
+
+
+def test_an_empty_variable_is_no_log(fake_model, monkeypatch):
+    monkeypatch.setenv("ROUTER_DECISION_LOG", "")
+    assert load_router(fake_model).log is None

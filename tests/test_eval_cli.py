@@ -1,4 +1,5 @@
 import json
+import sqlite3
 
 import pytest
 from typer.testing import CliRunner
@@ -79,3 +80,20 @@ def test_eval_data_and_model_errors_exit_1(fake_model, small_data, tmp_path):
     assert result.exit_code == 1 and "no such data file" in result.stderr
     result = run("eval", "--data-dir", small_data, "--compare", fake_model, tmp_path)
     assert result.exit_code == 1 and "error:" in result.stderr
+
+
+def test_eval_never_writes_the_decision_log(fake_model, small_data, tmp_path, monkeypatch):
+    """Evaluation scores thousands of labeled texts: none of them is a production decision."""
+    log = tmp_path / "decisions.db"
+    monkeypatch.setenv("ROUTER_DECISION_LOG", str(log))
+    base = ["eval", "--data", "test", "--data-dir", small_data]
+    for extra in (
+        ["--model", fake_model],
+        ["--model", fake_model, "--report-dir", tmp_path / "r"],
+        ["--compare", fake_model, fake_model],
+    ):
+        result = run(*base, *extra)
+        assert result.exit_code == 0, result.output
+        if log.exists():
+            with sqlite3.connect(log) as conn:
+                assert conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 0, extra

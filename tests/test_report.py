@@ -2,6 +2,7 @@ import base64
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 
 import numpy as np
@@ -210,3 +211,20 @@ def test_verdicts_say_where_the_model_is_not_ahead():
         "Slow has higher ROC-AUC than the model (0.950 vs 0.900).",
         "Slow answers about as fast as the model (10.50 ms vs 10.00 ms per request).",
     ]
+
+
+def test_scoring_is_routing_without_the_log(fake_model, labeled, tmp_path):
+    from router.evaluation.scoring import probabilities, score
+
+    log = tmp_path / "decisions.db"
+    router = load_router(fake_model, log=log)
+    examples = load_examples(labeled)
+    texts = [ex.text for ex in examples]
+    scored = score(router, examples, batch=64)
+    routed = load_router(fake_model, log=None).route_batch(texts)
+    assert [d.to_dict() for d in scored.decisions] == [d.to_dict() for d in routed]
+    assert np.array_equal(scored.p, probabilities(router, examples, batch=64))
+    assert np.array_equal(scored.p, router.probabilities(texts))
+    assert scored.X.shape[0] == len(examples)
+    collect(router, examples, ReportConfig(data_name="labeled", baselines=False, n_boot=20))
+    assert not log.exists() or not sqlite3.connect(log).execute("SELECT COUNT(*) FROM decisions").fetchone()[0]

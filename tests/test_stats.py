@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
+from router.evaluation.metrics import best_f1_threshold
 from router.evaluation.stats import (
     _resampled,
     bootstrap_ci,
@@ -94,3 +95,36 @@ def test_ece_by_hand():
 def test_reliability_bins_put_one_in_the_last_bin():
     bins = reliability_bins([1, 0, 1], [1.0, 0.05, 0.95])
     assert [(b["low"], b["n"]) for b in bins] == [(0.0, 1), (0.9, 2)]
+
+
+def brute_force_best_f1(y, scores):
+    """Best F1 over every threshold that can be applied: each distinct score, delegate when score >= it."""
+    y = np.asarray(y)
+    return max(f1_score(y, (scores >= t).astype(int), zero_division=0) for t in np.unique(scores))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_best_f1_threshold_with_ties_reaches_only_real_thresholds(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 30))
+    y = rng.integers(0, 2, n)
+    scores = rng.integers(0, 4, n) / 4.0  # few distinct values: many ties across classes
+    best = best_f1_threshold(y, scores)
+    pred = (scores >= best["threshold"]).astype(int)
+    assert best["f1"] == pytest.approx(brute_force_best_f1(y, scores))
+    assert best["f1"] == pytest.approx(f1_score(y, pred, zero_division=0))
+    assert best["precision"] == pytest.approx(precision_score(y, pred, zero_division=0))
+    assert best["recall"] == pytest.approx(recall_score(y, pred, zero_division=0))
+
+
+def test_best_f1_threshold_by_hand():
+    # a positive and a negative tied at the top: the top score alone gives F1 2/3, not 1
+    best = best_f1_threshold(np.array([1, 0, 0, 0]), np.array([0.9, 0.9, 0.2, 0.1]))
+    assert best == {"threshold": 0.9, "precision": 0.5, "recall": 1.0, "f1": pytest.approx(2 / 3)}
+    # >= 0.3 keeps all positives and one negative: F1 = 6/7, the best
+    y, s = np.array([0, 0, 1, 1, 0, 1]), np.array([0.1, 0.2, 0.3, 0.4, 0.35, 0.9])
+    assert best_f1_threshold(y, s)["threshold"] == 0.3
+    # equal F1 at several thresholds: the lowest wins
+    assert best_f1_threshold(np.array([1, 0, 1]), np.array([0.8, 0.5, 0.2]))["threshold"] == 0.2
+    # no positives: F1 is 0 everywhere
+    assert best_f1_threshold(np.array([0, 0]), np.array([0.3, 0.7]))["f1"] == 0.0

@@ -118,3 +118,49 @@ def test_an_int8_model_names_the_same_encoder_export_as_fp32(fake_model, small_d
     meta = describe(fit(config, data), data, config)
     fp32 = json.loads((fake_model / "metadata.json").read_text())["encoder"]
     assert (meta.encoder.id, meta.encoder.runtime) == (fp32["id"], "onnx-int8")
+
+
+def test_tune_cut_scores_the_positives_once_and_picks_the_most_precise_cut(small_data):
+    from router.dataset.agent import parse_agent
+    from router.dataset.examples import load_examples
+    from router.training.criteria import CUTS, MIN_RECALL, criteria_metrics, fit_criteria_head, tune_cut
+    from tests.fakes import HashingEncoder
+
+    spec = parse_agent(small_data / "agents" / "backend-engineer.md")
+    train, dev = (load_examples(small_data / f"{name}.jsonl", spec.ids) for name in ("train", "dev"))
+    embed = HashingEncoder().encode
+    head = fit_criteria_head(embed([ex.text for ex in train], normalize_embeddings=True), train, spec, 0)
+    X = embed([ex.text for ex in dev], normalize_embeddings=True)
+    calls = []
+    predict = head.predict_proba
+    head.predict_proba = lambda *args: calls.append(1) or predict(*args)
+    cut = tune_cut(head, X, dev, spec)
+    assert len(calls) == 1
+    recall = {c: criteria_metrics(head, X, dev, spec, c)["micro_recall"] for c in CUTS}
+    kept = [c for c in CUTS if recall[c] >= MIN_RECALL]
+    assert cut == (max(kept) if kept else min(CUTS))
+
+
+def test_select_classifier_without_refit_picks_what_refit_would():
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import Pipeline
+
+    from router.training.selection import candidate_grid, select_classifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 6))
+    y = (X[:, 0] + 0.8 * rng.normal(size=120) > 0).astype(int)
+    best, summary = select_classifier(X, y, seed=0, classifier="auto")
+    refit = GridSearchCV(
+        Pipeline([("clf", LogisticRegression())]),
+        candidate_grid(0, "auto"),
+        scoring={"roc_auc": "roc_auc", "f1": "f1"},
+        refit="roc_auc",
+        cv=StratifiedKFold(5, shuffle=True, random_state=0),
+    ).fit(X, y)
+    want = clone(refit.best_estimator_.named_steps["clf"])
+    assert type(best) is type(want) and best.get_params() == want.get_params()
+    assert summary["best"]["roc_auc"] == refit.best_score_
+    assert not hasattr(best, "classes_")  # unfitted: calibration fits it

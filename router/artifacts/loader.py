@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from enum import Enum
 from pathlib import Path
 
 from router.artifacts.locations import default_model_path
@@ -16,6 +17,12 @@ from router.decision_log.backends import open_log
 from router.encoders.catalog import RUNTIMES, get_encoder
 from router.errors import DataError
 from router.settings import DEFAULT_LOG_TEXT, ENV_BACKEND, ENV_LOG, ENV_LOG_TEXT
+
+
+class LogFromEnv(Enum):
+    """`load_router`'s default `log`: the decision log `ROUTER_DECISION_LOG` names (unset or empty: none)."""
+
+    FROM_ENV = "from-env"
 
 
 def load_model(folder: Path, runtime: str, previous: LoadedModel | None = None) -> LoadedModel:
@@ -60,26 +67,26 @@ def fast_path_ready(path: str | Path | None = None, backend: str | None = None) 
 def load_router(
     path: str | Path | None = None,
     backend: str | None = None,
-    log: str | Path | None = None,
+    log: str | Path | LogFromEnv | None = LogFromEnv.FROM_ENV,
     log_text: str | None = None,
 ) -> Router:
     """Load a model (default: the default model): a registry root's current version, or a model folder.
 
     `backend` picks the encoder runtime: "auto" (default, or `ROUTER_BACKEND`) uses the ONNX export,
     making it on first use; "onnx" the same; "torch" never uses ONNX. The heads come from `heads.npz`
-    (numpy only) when present, else from the skops files. `log` (default: `ROUTER_DECISION_LOG`) is a
-    decision log every decision is written to; `log_text` (default: `ROUTER_LOG_TEXT`, else "redacted")
-    is what it keeps of each text: "full", "redacted" or "hash".
+    (numpy only) when present, else from the skops files. `log` is a decision log every decision is
+    written to: by default the one `ROUTER_DECISION_LOG` names; None or "" (or an empty variable) for no
+    log. `log_text` (default: `ROUTER_LOG_TEXT`, else "redacted") is what it keeps of each text: "full",
+    "redacted" or "hash".
     """
     source = Path(path) if path is not None else default_model_path()
     runtime = backend or os.environ.get(ENV_BACKEND, "auto")
     if runtime not in RUNTIMES:
         raise DataError(f"unknown backend {runtime!r}; expected one of {', '.join(RUNTIMES)}")
     model = load_model(resolve(source), runtime)
-    if log is None or str(log) == "":
-        log = os.environ.get(ENV_LOG) or None
+    target = os.environ.get(ENV_LOG) if log is LogFromEnv.FROM_ENV else log
     text_mode = log_text or os.environ.get(ENV_LOG_TEXT) or DEFAULT_LOG_TEXT
-    sink = open_log(log, text_mode) if log is not None else None
+    sink = open_log(target, text_mode) if target else None
     if sink is not None:
         sink.prepare()
     return Router(model, reloader=reloader(source, runtime), log=sink)

@@ -11,6 +11,7 @@ from router.cli.options import DataDirOption, JsonOption, ModelOption, NoCacheOp
 from router.cli.output import emit, fail, print_table, wants_json
 from router.errors import RouterError
 from router.settings import DATA_DIR, DEFAULT_ENCODER
+from router.training.config import TrainConfig
 
 
 def eval_(
@@ -31,7 +32,10 @@ def eval_(
     transfer: Annotated[
         bool, typer.Option("--transfer", help="The transfer proxy: hold out whole kinds, writing passes, the voice.")
     ] = False,
-    classifier: Annotated[str, typer.Option(help="With --transfer: svm-rbf, logreg or svm-rbf-balanced.")] = "svm-rbf",
+    classifier: Annotated[
+        str,
+        typer.Option(help="With --transfer: svm-knn, svm-rbf, logreg or svm-rbf-balanced (default: training's)."),
+    ] = TrainConfig.classifier,
     encoder: Annotated[str, typer.Option(help="With --transfer: encoder name or path.")] = DEFAULT_ENCODER,
     encoder_runtime: Annotated[
         str, typer.Option("--encoder-runtime", help="With --transfer: fp32 or onnx-int8.")
@@ -51,21 +55,24 @@ def eval_(
         raise typer.BadParameter("give --model or --compare, not both")
     try:
         examples = load_examples(resolve_data(data, data_dir))
+        # Models are loaded with no decision log: labeled examples are not production decisions.
         if compare is not None:
             from router.evaluation.compare import compare as compare_models
             from router.evaluation.compare import write_compare
 
-            result = compare_models(load_router(compare[0]), load_router(compare[1]), examples, data)
+            result = compare_models(
+                load_router(compare[0], log=None), load_router(compare[1], log=None), examples, data
+            )
             if report_dir is not None:
                 write_compare(result, report_dir)
         elif report_dir is None:
-            result = evaluate(load_router(model), examples)
+            result = evaluate(load_router(model, log=None), examples)
         else:
             from router.evaluation.report import ReportConfig, collect, write_report
 
             cache = None if no_cache else str(embedding_cache_dir())
             config = ReportConfig(data_name=data, data_dir=data_dir, baselines=baselines, cache_dir=cache)
-            result = write_report(collect(load_router(model), examples, config), report_dir)
+            result = write_report(collect(load_router(model, log=None), examples, config), report_dir)
             typer.echo(f"report written to {report_dir / 'report.html'}", err=True)
     except RouterError as err:
         fail(err)
@@ -80,16 +87,17 @@ def run_transfer(data_dir: Path, classifier: str, encoder: str, runtime: str, no
     from router.dataset.examples import SPLITS, load_examples, resolve_data
     from router.encoders.embedder import SentenceEmbedder
     from router.settings import default_agent_file, embedding_cache_dir
-    from router.training.transfer import CLASSIFIERS, transfer_proxy
+    from router.training.selection import CANDIDATES, make_classifier
+    from router.training.transfer import transfer_proxy
 
-    if classifier not in CLASSIFIERS:
-        raise typer.BadParameter(f"choose one of {', '.join(CLASSIFIERS)}", param_hint="--classifier")
+    if classifier not in CANDIDATES:
+        raise typer.BadParameter(f"choose one of {', '.join(CANDIDATES)}", param_hint="--classifier")
     try:
         ids = parse_agent(default_agent_file(data_dir)).ids
         examples = [ex for name in SPLITS for ex in load_examples(resolve_data(name, data_dir), ids)]
         cache = None if no_cache else str(embedding_cache_dir())
         X = SentenceEmbedder(encoder, cache_dir=cache, runtime=runtime).transform([ex.text for ex in examples])
-        result = transfer_proxy(examples, X, CLASSIFIERS[classifier](0))
+        result = transfer_proxy(examples, X, make_classifier(classifier))
     except RouterError as err:
         fail(err)
     result["candidate"] = {"classifier": classifier, "encoder": encoder, "encoder_runtime": runtime}
@@ -99,21 +107,20 @@ def run_transfer(data_dir: Path, classifier: str, encoder: str, runtime: str, no
     rows = []
     for scheme in ("kinds", "passes", "voice"):
         r = result[scheme]
-        ci = r["roc_auc"]
-        rows.append(
-            [
-                scheme,
-                r["groups"],
-                r["n"],
-                f"{ci['value']:.3f} [{ci['low']:.3f}, {ci['high']:.3f}]",
-                r["pr_auc"],
-                r["best_threshold"]["f1"],
-            ]
-        )
+        rows.append([scheme, r["groups"], r["n"], auc_cell(r["roc_auc"]), r["pr_auc"], r["best_threshold"]["f1"]])
     worst = ", ".join(f"{g['group']} {g['accuracy']:.2f}" for g in result["kinds"]["worst_groups"][:5])
+    mean = result["mean_roc_auc"]
     print_table(
         f"transfer proxy: {classifier} on {encoder} ({runtime})",
         ["held out", "groups", "n", "ROC-AUC [95% CI]", "PR-AUC", "best-threshold F1"],
         rows,
-        [f"mean ROC-AUC {result['mean_roc_auc']:.3f}; hardest held-out kinds: {worst}"],
+        [f"mean ROC-AUC {'n/a' if mean is None else f'{mean:.3f}'}; hardest held-out kinds: {worst}"],
     )
+
+
+def auc_cell(ci: dict[str, float | None]) -> str:
+    """A ROC-AUC and its interval, or "n/a" where it is undefined (the held-out rows have one class)."""
+    value, low, high = ci["value"], ci["low"], ci["high"]
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if low is None or high is None else f"{value:.3f} [{low:.3f}, {high:.3f}]"

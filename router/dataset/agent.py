@@ -7,7 +7,7 @@ a `criteria_ids` list in the front matter (one id per bullet, in order), else a 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -29,6 +29,8 @@ class AgentSpec:
     name: str
     description: str
     criteria: tuple[Criterion, ...]
+    #: The whole agent file as read (its technology stack feeds the keyword baseline).
+    text: str = field(default="", repr=False, compare=False)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -91,7 +93,7 @@ def parse_agent(path: str | Path) -> AgentSpec:
     if not titles:
         raise DataError(f"{path}: no 'use PROACTIVELY when' criteria list found")
     criteria = tuple(Criterion(cid, title) for cid, title in zip(_ids(path, meta, titles), titles))
-    return AgentSpec(str(meta["name"]), str(meta.get("description", "")), criteria)
+    return AgentSpec(str(meta["name"]), str(meta.get("description", "")), criteria, text)
 
 
 def find_agent(path: Path, targets: DataTargets | None) -> AgentSpec | None:

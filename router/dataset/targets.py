@@ -2,6 +2,8 @@
 
 The file names the agent file, a regex of words that make a request look like the agent's work on the
 surface (for "hard" examples), tech-stack patterns, and the targets `router data check` reports.
+Every known key is checked when the file is read, so a bad value is a `DataError` naming the file and
+the key, not a `TypeError` halfway through a check.
 """
 
 from __future__ import annotations
@@ -16,6 +18,18 @@ import yaml
 from router.errors import DataError
 
 TARGETS_FILE = "targets.yaml"
+#: Targets that are counts: a whole number >= 0.
+COUNT_TARGETS = ("examples", "positives_per_criterion", "negative_kinds", "stacks")
+#: Targets that are shares: a number from 0 to 1.
+SHARE_TARGETS = (
+    "hard_negative_share",
+    "hard_positive_share",
+    "short_share",
+    "long_share",
+    "voice_share",
+    "voice_label_gap",
+    "near_duplicate_share",
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +40,40 @@ class DataTargets:
     surface_keywords: re.Pattern[str] | None
     stacks: dict[str, re.Pattern[str]]
     targets: dict[str, Any] = field(default_factory=dict)
+
+
+def _is_share(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+
+
+def _pattern(path: Path, key: str, value: str) -> re.Pattern[str]:
+    try:
+        return re.compile(value, re.I)
+    except re.error as err:
+        raise DataError(f"{path}: bad pattern in {key!r} ({err})") from None
+
+
+def _check_targets(path: Path, targets: object) -> dict[str, Any]:
+    """The `targets` mapping, each known target checked for its type and range."""
+    if targets is None:
+        return {}
+    if not isinstance(targets, dict):
+        raise DataError(f"{path}: 'targets' must be a mapping")
+    for key in COUNT_TARGETS:
+        value = targets.get(key)
+        if key in targets and not (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+            raise DataError(f"{path}: targets {key!r} must be a whole number >= 0, got {value!r}")
+    for key in SHARE_TARGETS:
+        if key in targets and not _is_share(targets[key]):
+            raise DataError(f"{path}: targets {key!r} must be a share from 0 to 1, got {targets[key]!r}")
+    if "positive_share" in targets:
+        value = targets["positive_share"]
+        if not (isinstance(value, list) and len(value) == 2 and all(map(_is_share, value)) and value[0] <= value[1]):
+            raise DataError(
+                f"{path}: targets 'positive_share' must be [low, high], two shares from 0 to 1 with low <= high, "
+                f"got {value!r}"
+            )
+    return targets
 
 
 def load_targets(data_dir: Path) -> DataTargets | None:
@@ -39,13 +87,18 @@ def load_targets(data_dir: Path) -> DataTargets | None:
         raise DataError(f"{path}: not valid UTF-8 YAML ({err})") from None
     if not isinstance(raw, dict):
         raise DataError(f"{path}: expected a mapping")
-    try:
-        keywords = re.compile(raw["surface_keywords"], re.I) if raw.get("surface_keywords") else None
-        stacks = {str(k): re.compile(str(v), re.I) for k, v in (raw.get("stacks") or {}).items()}
-    except re.error as err:
-        raise DataError(f"{path}: bad pattern ({err})") from None
-    targets = raw.get("targets") or {}
-    if not isinstance(targets, dict):
-        raise DataError(f"{path}: 'targets' must be a mapping")
     agent = raw.get("agent")
-    return DataTargets(None if agent is None else str(agent), keywords, stacks, targets)
+    if agent is not None and not (isinstance(agent, str) and agent.strip()):
+        raise DataError(f"{path}: 'agent' must be the agent file's path, relative to the data folder")
+    keywords = raw.get("surface_keywords")
+    if keywords is not None and not isinstance(keywords, str):
+        raise DataError(f"{path}: 'surface_keywords' must be one regular expression (a string)")
+    stacks = raw.get("stacks") or {}
+    if not isinstance(stacks, dict) or not all(isinstance(v, str) for v in stacks.values()):
+        raise DataError(f"{path}: 'stacks' must be a mapping of stack name to regular expression")
+    return DataTargets(
+        agent,
+        _pattern(path, "surface_keywords", keywords) if keywords else None,
+        {str(name): _pattern(path, "stacks", rx) for name, rx in stacks.items()},
+        _check_targets(path, raw.get("targets")),
+    )

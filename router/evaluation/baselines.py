@@ -16,7 +16,6 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -24,9 +23,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 
+from router.core.heads import dots, one_blas_thread, top_k_mean
 from router.dataset.agent import AgentSpec
 from router.dataset.examples import Example
-from router.evaluation.metrics import rates
+from router.evaluation.metrics import best_f1_threshold
 
 Embed = Callable[[list[str]], np.ndarray]
 LATENCY_SAMPLE = 50
@@ -70,16 +70,6 @@ def median_latency_ms(score_one: Callable[[str], object], texts: Sequence[str], 
     return statistics.median(times) * 1000.0
 
 
-def f1_threshold(y_true: np.ndarray, scores: np.ndarray) -> float:
-    """The score threshold with the best F1 (delegate when score >= threshold), among observed scores."""
-    y = np.asarray(y_true, dtype=int)
-    candidates = np.unique(scores)
-    pred = scores[None, :] >= candidates[:, None]
-    tp = (pred & (y == 1)).sum(1)
-    _, _, f1 = rates(tp, pred.sum(1) - tp, y.sum() - tp)
-    return float(candidates[int(np.argmax(f1))])
-
-
 def _singular(word: str) -> str:
     if word.endswith("ies"):
         return word[:-3] + "y"
@@ -94,16 +84,11 @@ def _pattern(term: str) -> str:
     return rf"(?<!\w){re.escape(term)}(?:s|es)?(?!\w)"
 
 
-def cosines(X: np.ndarray, M: np.ndarray) -> np.ndarray:
-    """Row-by-row dot products of normalised embeddings.
+def keyword_terms(spec: AgentSpec) -> dict[str, float]:
+    """Weighted terms: criteria-title words (weight 2), description words and stack names (weight 1).
 
-    einsum, not BLAS: OpenBLAS threads fighting the encoder's threads doubled the per-request time.
+    The stack names are the bullets under the agent file's "Technology Stack" heading (`spec.text`).
     """
-    return np.asarray(np.einsum("nd,md->nm", X, M))
-
-
-def keyword_terms(spec: AgentSpec, agent_text: str) -> dict[str, float]:
-    """Weighted terms: criteria-title words (weight 2), description words and stack names (weight 1)."""
     words = re.compile(r"[a-z][a-z0-9/+.-]*[a-z0-9]|[a-z]")
     terms: dict[str, float] = {}
     for source, weight in ((spec.description, OTHER_WEIGHT), *((c.title, TITLE_WEIGHT) for c in spec.criteria)):
@@ -111,7 +96,7 @@ def keyword_terms(spec: AgentSpec, agent_text: str) -> dict[str, float]:
             if word not in STOP_WORDS:
                 term = _singular(word)
                 terms[term] = max(terms.get(term, 0.0), weight)
-    stack = agent_text.split("Technology Stack", 1)[1] if "Technology Stack" in agent_text else ""
+    stack = spec.text.split("Technology Stack", 1)[1] if "Technology Stack" in spec.text else ""
     for line in stack.splitlines()[1:]:
         bullet = re.match(r"^\s*[-*]\s+([^:]+):\s*(.+)$", line)
         if bullet is None:
@@ -124,9 +109,9 @@ def keyword_terms(spec: AgentSpec, agent_text: str) -> dict[str, float]:
     return terms
 
 
-def keyword_baseline(texts: Sequence[str], spec: AgentSpec, agent_text: str) -> BaselineResult:
+def keyword_baseline(texts: Sequence[str], spec: AgentSpec) -> BaselineResult:
     """Score = matched weight w squashed to w / (w + 2); delegate when w >= 2."""
-    compiled = [(re.compile(_pattern(t)), w) for t, w in keyword_terms(spec, agent_text).items()]
+    compiled = [(re.compile(_pattern(t)), w) for t, w in keyword_terms(spec).items()]
 
     def score(text: str) -> float:
         lowered = text.lower()
@@ -157,7 +142,7 @@ def tfidf_baseline(texts: Sequence[str], train: list[Example], dev: list[Example
     )
     model = search.fit([ex.text for ex in train], [ex.label for ex in train]).best_estimator_
     dev_scores = model.predict_proba([ex.text for ex in dev])[:, 1]
-    threshold = f1_threshold(np.array([ex.label for ex in dev]), dev_scores)
+    threshold = best_f1_threshold([ex.label for ex in dev], dev_scores)["threshold"]
     scores = model.predict_proba(list(texts))[:, 1]
     latency = median_latency_ms(lambda t: model.predict_proba([t]), texts)
     rule = f"trained on train (C={search.best_params_['clf__C']:g}); threshold {threshold:.3f} tuned on dev for F1"
@@ -165,38 +150,41 @@ def tfidf_baseline(texts: Sequence[str], train: list[Example], dev: list[Example
 
 
 def zero_shot_baseline(
-    texts: Sequence[str], spec: AgentSpec, dev: list[Example], embed: Embed, embed_one: Embed
+    texts: Sequence[str], X: np.ndarray, spec: AgentSpec, dev: list[Example], embed: Embed, embed_one: Embed
 ) -> BaselineResult:
-    """Highest cosine between the request and the criteria titles or the agent description."""
+    """Highest cosine between the request and the criteria titles or the agent description.
+
+    `X` holds the embeddings of `texts`; `embed_one` embeds one request for the latency.
+    """
     references = embed([c.title for c in spec.criteria] + [spec.description])
 
-    def score(X: np.ndarray) -> np.ndarray:
-        return np.asarray(np.clip(cosines(X, references).max(1), 0.0, 1.0))
+    def score(V: np.ndarray) -> np.ndarray:
+        with one_blas_thread():
+            return np.asarray(np.clip(dots(V, references).max(1), 0.0, 1.0))
 
-    threshold = f1_threshold(np.array([ex.label for ex in dev]), score(embed([ex.text for ex in dev])))
-    scores = score(embed(list(texts)))
+    threshold = best_f1_threshold([ex.label for ex in dev], score(embed([ex.text for ex in dev])))["threshold"]
+    scores = score(X)
     latency = median_latency_ms(lambda t: score(embed_one([t])), texts)
     rule = f"no training examples; threshold {threshold:.3f} on the best cosine, tuned on dev for F1"
     return BaselineResult("Zero-shot similarity", scores, scores >= threshold, threshold, latency, rule)
 
 
 def knn_baseline(
-    texts: Sequence[str], train: list[Example], embed: Embed, embed_one: Embed, k: int = KNN_K
+    texts: Sequence[str], X: np.ndarray, train: list[Example], embed: Embed, embed_one: Embed, k: int = KNN_K
 ) -> BaselineResult:
-    """Mean of the top-k cosines to each class's train examples; the larger class wins."""
+    """Mean of the top-k cosines to each class's train examples; the larger class wins.
+
+    `X` holds the embeddings of `texts`; `embed_one` embeds one request for the latency.
+    """
     T = embed([ex.text for ex in train])
     y = np.array([ex.label for ex in train])
     pos, neg = T[y == 1], T[y == 0]
 
-    def score(X: np.ndarray) -> np.ndarray:
-        def top(M: np.ndarray) -> np.ndarray:
-            sims = cosines(X, M)
-            kk = min(k, sims.shape[1])
-            return np.asarray(np.partition(sims, -kk, axis=1)[:, -kk:].mean(1))
+    def score(V: np.ndarray) -> np.ndarray:
+        with one_blas_thread():
+            return np.asarray((top_k_mean(V, pos, k) - top_k_mean(V, neg, k) + 1.0) / 2.0)
 
-        return np.asarray((top(pos) - top(neg) + 1.0) / 2.0)
-
-    scores = score(embed(list(texts)))
+    scores = score(X)
     latency = median_latency_ms(lambda t: score(embed_one([t])), texts)
     rule = f"k={k} on the model's encoder and the train split; delegate when the positive class scores higher"
     return BaselineResult("Nearest-examples vote", scores, scores >= 0.5, 0.5, latency, rule)
@@ -204,19 +192,22 @@ def knn_baseline(
 
 def run_baselines(
     texts: Sequence[str],
+    X: np.ndarray,
     spec: AgentSpec,
-    agent_file: Path,
     train: list[Example],
     dev: list[Example],
     embed: Embed,
     embed_one: Embed,
     seed: int = 0,
 ) -> list[BaselineResult]:
-    """All four baselines on `texts`."""
-    agent_text = agent_file.read_text(encoding="utf-8")
+    """All four baselines on `texts`, whose embeddings (the model's own) are `X`.
+
+    `embed` embeds the train and dev examples and the agent's criteria; `embed_one` embeds one request at
+    a time for the latencies.
+    """
     return [
-        keyword_baseline(texts, spec, agent_text),
+        keyword_baseline(texts, spec),
         tfidf_baseline(texts, train, dev, seed),
-        zero_shot_baseline(texts, spec, dev, embed, embed_one),
-        knn_baseline(texts, train, embed, embed_one),
+        zero_shot_baseline(texts, X, spec, dev, embed, embed_one),
+        knn_baseline(texts, X, train, embed, embed_one),
     ]

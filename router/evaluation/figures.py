@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_curve
 
+from router.evaluation.metrics import rates
 from router.evaluation.stats import ece, reliability_bins
 
 DPI = 110
@@ -107,9 +108,8 @@ def sweep(y: np.ndarray, p: np.ndarray, threshold: float, band: tuple[float, flo
     grid = np.linspace(0.01, 0.99, 99)
     pred = p[None, :] >= grid[:, None]
     tp = (pred & (y == 1)).sum(1)
-    precision = np.where(pred.sum(1) > 0, tp / np.maximum(pred.sum(1), 1), np.nan)
-    recall = tp / max(int(y.sum()), 1)
-    f1 = 2 * tp / np.maximum(pred.sum(1) + y.sum(), 1)
+    precision, recall, f1 = rates(tp, pred.sum(1) - tp, y.sum() - tp)
+    precision = np.where(pred.any(1), precision, np.nan)  # undefined with nothing delegated: no line drawn
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(grid, precision, label="precision")
     ax.plot(grid, recall, label="recall")

@@ -1,7 +1,7 @@
 """Binary routing metrics: precision, recall and F1 from confusion counts (the one implementation), and more.
 
 `rates` works on numbers or numpy arrays of counts alike, so bootstrap resamples, slices, threshold
-tuning and reports all compute these three the same way.
+tuning and reports all compute these three the same way; `best_f1_threshold` is the one best-F1 sweep.
 """
 
 from __future__ import annotations
@@ -35,6 +35,30 @@ def prf(y_true: ArrayLike, pred: ArrayLike) -> dict[str, float]:
     _, fp, fn, tp = counts(y_true, pred)
     precision, recall, f1 = rates(tp, fp, fn)
     return {"precision": float(precision), "recall": float(recall), "f1": float(f1)}
+
+
+def best_f1_threshold(y_true: ArrayLike, scores: ArrayLike) -> dict[str, float]:
+    """The score threshold with the best F1 (delegate when score >= threshold), with its precision and recall.
+
+    Every distinct score is a candidate threshold; tied scores fall on the same side of it, so the F1 is
+    one a threshold reaches. Among equal F1s the lowest threshold wins.
+    """
+    y = np.asarray(y_true, dtype=bool)
+    s = np.asarray(scores, dtype=float)
+    if s.size == 0:
+        raise ValueError("no scores to choose a threshold from")
+    order = np.argsort(-s, kind="stable")
+    s, y = s[order], y[order]
+    last = np.r_[np.flatnonzero(s[1:] != s[:-1]), s.size - 1]  # each distinct score's last row, descending
+    tp = np.cumsum(y)[last]
+    precision, recall, f1 = rates(tp, last + 1 - tp, y.sum() - tp)
+    best = last.size - 1 - int(np.argmax(f1[::-1]))
+    return {
+        "threshold": float(s[last[best]]),
+        "precision": float(precision[best]),
+        "recall": float(recall[best]),
+        "f1": float(f1[best]),
+    }
 
 
 def binary_metrics(y_true: ArrayLike, proba: ArrayLike, threshold: float) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from router.dataset.examples import Example, data_hash, load_examples, resolve_d
 from router.encoders.cache import EmbeddingCache, embed_cached
 from router.evaluation.baselines import BaselineResult, Embed, median_latency_ms, run_baselines
 from router.evaluation.figures import FIGURES
-from router.evaluation.scoring import decide, summarize
+from router.evaluation.scoring import score, summarize, unlogged
 from router.evaluation.slices import criteria_recall, errors, slices, subsets
 from router.evaluation.stats import N_BOOT, SEED, bootstrap_ci, ece, mcnemar, paired_bootstrap, reliability_bins
 from router.settings import AGENTS_DIR, DATA_DIR
@@ -132,9 +132,10 @@ def _embedders(router: Router, cache_dir: str | None) -> tuple[Embed, Embed]:
     return embed, embed_one
 
 
-def _baselines(router: Router, texts: list[str], cfg: ReportConfig, notes: list[str]) -> list[BaselineResult]:
-    agent_file = cfg.data_dir / AGENTS_DIR / f"{router.metadata.agent}.md"
-    spec = parse_agent(agent_file)
+def _baselines(
+    router: Router, texts: list[str], X: np.ndarray, cfg: ReportConfig, notes: list[str]
+) -> list[BaselineResult]:
+    spec = parse_agent(cfg.data_dir / AGENTS_DIR / f"{router.metadata.agent}.md")
     train = load_examples(resolve_data("train", cfg.data_dir))
     dev = load_examples(resolve_data("dev", cfg.data_dir))
     if data_hash(train) != router.metadata.training_hash:
@@ -144,26 +145,26 @@ def _baselines(router: Router, texts: list[str], cfg: ReportConfig, notes: list[
     if cfg.data_name in ("train", "dev"):
         notes.append(f"Evaluated on {cfg.data_name}: baselines train or tune on it, so their numbers are optimistic.")
     embed, embed_one = _embedders(router, cfg.cache_dir)
-    return run_baselines(texts, spec, agent_file, train, dev, embed, embed_one, cfg.seed)
+    return run_baselines(texts, X, spec, train, dev, embed, embed_one, cfg.seed)
 
 
 def collect(router: Router, examples: list[Example], cfg: ReportConfig) -> Evaluation:
-    """Measure everything the report shows."""
-    decisions = decide(router, examples)
+    """Measure everything the report shows (nothing is written to `router`'s decision log)."""
+    scored = score(router, examples)
+    decisions, p = scored.decisions, scored.p
     y = np.array([ex.label for ex in examples])
-    p = np.array([d.probability for d in decisions], dtype=float)
     pred = np.array([d.delegate for d in decisions])
     texts = [ex.text for ex in examples]
     metrics = summarize(router, examples, p)
     low, high = router.band.low, router.band.high
     kept = ~((p >= low) & (p < high))
     notes: list[str] = []
-    baselines = _baselines(router, texts, cfg, notes) if cfg.baselines else []
+    baselines = _baselines(router, texts, scored.X, cfg, notes) if cfg.baselines else []
     intervals = bootstrap_ci(y, p, pred, cfg.n_boot, cfg.seed)
     model_row: dict[str, Any] = {m: v["value"] for m, v in intervals.items()}
     model_row.update(
         intervals=intervals,
-        latency_ms=median_latency_ms(router.route, texts),
+        latency_ms=median_latency_ms(unlogged(router).route, texts),
         rule=f"shipped threshold {router.threshold:.2f} (tuned on dev at training)",
     )
     metrics.update(

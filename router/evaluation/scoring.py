@@ -1,27 +1,67 @@
-"""Score a loaded router on labeled examples: decisions, probabilities, metrics and accuracy by kind."""
+"""Score a loaded router on labeled examples: probabilities, decisions, metrics and accuracy by kind.
+
+Evaluation never writes to a decision log: its texts are labeled examples, not production requests.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from router.core.decision import Decision
-from router.core.router import Router
+from router.core.heads import one_blas_thread
+from router.core.router import Router, decide
 from router.dataset.examples import Example
 from router.evaluation.metrics import binary_metrics
 
+BATCH = 256
 
-def decide(router: Router, examples: list[Example], batch: int = 256) -> list[Decision]:
-    """The router's decision per example, routed in batches."""
+
+@dataclass(frozen=True)
+class Scored:
+    """A router's view of some examples, from one embedding of each text."""
+
+    X: np.ndarray  # (n, d) the embeddings its heads see
+    p: np.ndarray  # calibrated P(delegate), as `Router.probabilities` gives it
+    decisions: list[Decision]  # as `Router.route_batch` decides, but never logged (no decision ids)
+
+
+def unlogged(router: Router) -> Router:
+    """The same loaded model without a decision log (`router` itself when it has none)."""
+    return router if router.log is None else Router(router.model)
+
+
+def probabilities(router: Router, examples: list[Example], batch: int = BATCH) -> np.ndarray:
+    """Calibrated probability per example, in batches (`Router.probabilities`: no decisions, no logging)."""
     texts = [ex.text for ex in examples]
-    return [d for i in range(0, len(texts), batch) for d in router.route_batch(texts[i : i + batch])]
+    parts = [router.probabilities(texts[i : i + batch]) for i in range(0, len(texts), batch)]
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def probabilities(router: Router, examples: list[Example], batch: int = 256) -> np.ndarray:
-    """Calibrated probability per example, routed in batches."""
-    return np.asarray([d.probability for d in decide(router, examples, batch)], dtype=float)
+def score(router: Router, examples: list[Example], batch: int = BATCH) -> Scored:
+    """Embeddings, probabilities and decisions per example, each text embedded once, nothing logged.
+
+    The heads and `decide` are `Router.route_batch`'s own, on the same batches, so the decisions are the
+    ones routing gives; the probabilities are unrounded, as `probabilities` gives them.
+    """
+    model = router.model  # one version throughout, even during a reload
+    texts = [ex.text for ex in examples]
+    X, p, decisions = [], [], []
+    for i in range(0, len(texts), batch):
+        chunk = texts[i : i + batch]
+        vectors = model.embed(chunk)
+        with one_blas_thread():
+            proba = np.asarray(model.delegate.proba(vectors), dtype=float)
+            scores = model.criteria.proba(vectors, chunk)
+        X.append(vectors)
+        p.append(proba)
+        decisions += [decide(model.metadata, float(q), s) for q, s in zip(proba, scores)]
+    if not texts:
+        return Scored(np.zeros((0, 0), dtype=np.float32), np.zeros(0), [])
+    return Scored(np.concatenate(X), np.concatenate(p), decisions)
 
 
 def summarize(router: Router, examples: list[Example], p: np.ndarray) -> dict[str, Any]:

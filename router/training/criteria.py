@@ -67,14 +67,19 @@ def named(scores: np.ndarray, cut: float) -> np.ndarray:
     return (scores >= cut) | (scores == scores.max(axis=1, keepdims=True))
 
 
-def criteria_metrics(
-    head: CriteriaModel, X: np.ndarray, examples: list[Example], spec: AgentSpec, cut: float
-) -> dict[str, Any]:
-    """Per-criterion recall and micro precision/recall of the named criteria on positives."""
-    ids = list(spec.ids)
+def criteria_scores(
+    head: CriteriaModel, X: np.ndarray, examples: list[Example], spec: AgentSpec
+) -> tuple[np.ndarray, np.ndarray]:
+    """The head's scores on the positives, (n, k), and their labeled criteria as a boolean (n, k) matrix."""
     pos = [i for i, ex in enumerate(examples) if ex.label == 1]
-    predicted = named(head.predict_proba(X[pos], [examples[i].text for i in pos]), cut)
-    truth = MultiLabelBinarizer(classes=ids).fit_transform([examples[i].criteria for i in pos]) == 1
+    scores = head.predict_proba(X[pos], [examples[i].text for i in pos])
+    truth = MultiLabelBinarizer(classes=list(spec.ids)).fit_transform([examples[i].criteria for i in pos]) == 1
+    return scores, truth
+
+
+def metrics_at(scores: np.ndarray, truth: np.ndarray, ids: Sequence[str], cut: float) -> dict[str, Any]:
+    """Per-criterion recall and micro precision/recall/F1 of the criteria named at `cut`."""
+    predicted = named(scores, cut)
     tp = int((predicted & truth).sum())
     precision, recall, f1 = rates(tp, int(predicted.sum()) - tp, int(truth.sum()) - tp)
     by_criterion = {
@@ -89,8 +94,19 @@ def criteria_metrics(
     }
 
 
+def criteria_metrics(
+    head: CriteriaModel, X: np.ndarray, examples: list[Example], spec: AgentSpec, cut: float
+) -> dict[str, Any]:
+    """Per-criterion recall and micro precision/recall of the named criteria on positives."""
+    scores, truth = criteria_scores(head, X, examples, spec)
+    return metrics_at(scores, truth, spec.ids, cut)
+
+
 def tune_cut(head: CriteriaModel, X: np.ndarray, examples: list[Example], spec: AgentSpec) -> float:
-    """The highest cut (the most precise) whose micro recall on these (dev) positives stays >= `MIN_RECALL`."""
-    recall = {cut: criteria_metrics(head, X, examples, spec, cut)["micro_recall"] for cut in CUTS}
-    kept = [cut for cut in CUTS if recall[cut] >= MIN_RECALL]
+    """The highest cut (the most precise) whose micro recall on these (dev) positives stays >= `MIN_RECALL`.
+
+    The head scores the positives once; only the cut moves.
+    """
+    scores, truth = criteria_scores(head, X, examples, spec)
+    kept = [cut for cut in CUTS if metrics_at(scores, truth, spec.ids, cut)["micro_recall"] >= MIN_RECALL]
     return max(kept) if kept else min(CUTS)

@@ -1,7 +1,13 @@
-"""Choosing the classifier: logistic regression against an RBF SVM, by cross-validated ROC-AUC."""
+"""Classifiers by name, and choosing one: logistic regression against an RBF SVM, by cross-validated ROC-AUC.
+
+`CANDIDATES` is the one name -> estimator map: training's grid search, the transfer proxy
+(`router eval --transfer`) and `benchmarks/candidates.py` all build their classifiers from it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,20 +22,55 @@ from router.training.blend import SvmKnnClassifier
 
 C_GRID = [0.1, 0.3, 1.0, 3.0, 10.0, 30.0]
 SVM_C_GRID = [1.0, 3.0, 10.0]
-CLASSIFIERS = ("auto", "logreg", "svm-rbf", "svm-knn")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One named classifier: how to make it, its C when nothing searches it, and the C values CV tries."""
+
+    make: Callable[[int, float], Any]  # (seed, C) -> an unfitted estimator
+    C: float
+    grid: tuple[float, ...] = ()  # empty: not offered to `router train` (the transfer proxy only)
+
+
+CANDIDATES: dict[str, Candidate] = {
+    "logreg": Candidate(lambda seed, C: LogisticRegression(C=C, max_iter=2000, random_state=seed), 3.0, tuple(C_GRID)),
+    "svm-rbf": Candidate(lambda seed, C: SVC(kernel="rbf", C=C, random_state=seed), 10.0, tuple(SVM_C_GRID)),
+    # Chosen on the transfer proxy, not by CV: C = 10, a vote of the 5 nearest examples weighted 5.
+    "svm-knn": Candidate(lambda seed, C: SvmKnnClassifier(C=C, random_state=seed), 10.0, (10.0,)),
+    "svm-rbf-balanced": Candidate(
+        lambda seed, C: SVC(kernel="rbf", C=C, class_weight="balanced", random_state=seed), 10.0
+    ),
+}
+#: What `auto` compares by cross-validation.
+AUTO = ("logreg", "svm-rbf")
+#: The choices of `router train --classifier`.
+CLASSIFIERS = ("auto", *(name for name, c in CANDIDATES.items() if c.grid))
+
+
+def make_classifier(name: str, seed: int = 0, C: float | None = None) -> Any:
+    """The unfitted classifier called `name`, with its own C unless one is given."""
+    if name not in CANDIDATES:
+        raise TrainingError(f"unknown classifier {name!r}; choose one of {', '.join(CANDIDATES)}")
+    candidate = CANDIDATES[name]
+    return candidate.make(seed, candidate.C if C is None else C)
+
+
+def chosen_classifier(chosen: Mapping[str, Any], seed: int = 0) -> Any:
+    """The unfitted classifier a selection summary names (`{"classifier": class name, "C": value}`)."""
+    for name in CLASSIFIERS[1:]:
+        estimator = make_classifier(name, seed, float(chosen["C"]))
+        if type(estimator).__name__ == chosen["classifier"]:
+            return estimator
+    raise TrainingError(f"no classifier of class {chosen['classifier']!r}")
 
 
 def candidate_grid(seed: int, classifier: str = "auto") -> list[dict[str, Any]]:
     """Classifiers compared by cross-validation: logistic regression and an RBF SVM (or one of them)."""
     if classifier not in CLASSIFIERS:
         raise TrainingError(f"unknown classifier {classifier!r}; choose one of {', '.join(CLASSIFIERS)}")
-    grid: dict[str, dict[str, Any]] = {
-        "logreg": {"clf": [LogisticRegression(max_iter=2000, random_state=seed)], "clf__C": C_GRID},
-        "svm-rbf": {"clf": [SVC(kernel="rbf", random_state=seed)], "clf__C": SVM_C_GRID},
-        # Chosen on the transfer proxy, not by CV: C = 10, a vote of the 5 nearest examples weighted 5.
-        "svm-knn": {"clf": [SvmKnnClassifier(random_state=seed)], "clf__C": [10.0]},
-    }
-    return [grid["logreg"], grid["svm-rbf"]] if classifier == "auto" else [grid[classifier]]
+    names = AUTO if classifier == "auto" else (classifier,)
+    return [{"clf": [make_classifier(name, seed)], "clf__C": list(CANDIDATES[name].grid)} for name in names]
 
 
 def select_classifier(X: np.ndarray, y: np.ndarray, seed: int, classifier: str = "auto") -> tuple[Any, dict[str, Any]]:
@@ -39,18 +80,17 @@ def select_classifier(X: np.ndarray, y: np.ndarray, seed: int, classifier: str =
         Pipeline([("clf", LogisticRegression())]),
         candidate_grid(seed, classifier),
         scoring={"roc_auc": "roc_auc", "f1": "f1"},
-        refit="roc_auc",
+        refit=False,  # the caller calibrates the chosen classifier on its own folds: no refit to throw away
         cv=cv,
         n_jobs=1,
     ).fit(X, y)
+    cv_results = search.cv_results_
     results = [
         {"classifier": type(p["clf"]).__name__, "C": p["clf__C"], "roc_auc": float(a), "f1": float(f)}
-        for p, a, f in zip(
-            search.cv_results_["params"],
-            search.cv_results_["mean_test_roc_auc"],
-            search.cv_results_["mean_test_f1"],
-        )
+        for p, a, f in zip(cv_results["params"], cv_results["mean_test_roc_auc"], cv_results["mean_test_f1"])
     ]
-    best = clone(search.best_estimator_.named_steps["clf"])
-    summary = {"best": results[search.best_index_], "candidates": results}
+    best_index = int(np.argmin(cv_results["rank_test_roc_auc"]))  # as refit="roc_auc" picks it
+    params = cv_results["params"][best_index]
+    best = clone(params["clf"]).set_params(**{k.removeprefix("clf__"): v for k, v in params.items() if k != "clf"})
+    summary = {"best": results[best_index], "candidates": results}
     return best, summary

@@ -8,37 +8,31 @@ asking that training never saw. So the proxy holds out whole groups and scores t
 - `voice`: train without the scenario-voice requests ("We need…", "Our … keeps …"), test on them.
 
 Out-of-fold scores are pooled per scheme. Ranking metrics (ROC-AUC, PR-AUC) need no threshold; F1 is
-reported at the best pooled threshold (an upper bound, labelled so) and at the candidate's own dev-tuned
-threshold when given. The encoder learns nothing, so every text is embedded once (cached).
+reported at the best pooled threshold (an upper bound, labelled so). The encoder learns nothing, so every
+text is embedded once (cached).
+
+The classifiers it scores are `router.training.selection.CANDIDATES`, by name (ranking only: calibration is
+monotone).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
 from sklearn.model_selection import GroupKFold
-from sklearn.svm import SVC
 
 from router.dataset.examples import Example
 from router.dataset.voice import is_scenario_voice
-from router.evaluation.metrics import rates
+from router.errors import DataError
+from router.evaluation.metrics import best_f1_threshold
 from router.evaluation.stats import bootstrap_ci
 
 SCHEMES = ("kinds", "passes", "voice")
 FOLDS = 5
-
-#: Classifiers the proxy compares, each on the embeddings (ranking only: calibration is monotone).
-CLASSIFIERS: dict[str, Callable[[int], Any]] = {
-    "svm-rbf": lambda seed: SVC(kernel="rbf", C=10.0, random_state=seed),
-    "logreg": lambda seed: LogisticRegression(C=3.0, max_iter=2000, random_state=seed),
-    "svm-rbf-balanced": lambda seed: SVC(kernel="rbf", C=10.0, class_weight="balanced", random_state=seed),
-}
 
 
 def writing_pass(example: Example) -> str:
@@ -68,34 +62,26 @@ def run_scheme(
 ) -> SchemeResult:
     """Fit on the held-in groups and score the held-out ones, for every fold of one scheme."""
     y = np.array([ex.label for ex in examples])
-    scores = np.full(len(examples), np.nan)
     if scheme == "voice":
-        voiced = np.array([is_scenario_voice(ex.text) for ex in examples])
+        voiced = np.array([is_scenario_voice(ex.text) for ex in examples], dtype=bool)
+        if not voiced.any() or voiced.all():
+            missing = "scenario-voice requests to test on" if not voiced.any() else "plain requests to train on"
+            raise DataError(f"transfer proxy, scheme 'voice': no {missing} among {len(examples)} examples")
         model = clone(classifier).fit(X[~voiced], y[~voiced])
-        scores[voiced] = _score(model, X[voiced])
-        group_of = ["voice" if v else "plain" for v in voiced]
-        keep = voiced
-        n_groups = 1
-    else:
-        group_of = [ex.kind or "?" for ex in examples] if scheme == "kinds" else [writing_pass(ex) for ex in examples]
-        groups = np.array(group_of)
-        n_groups = len(set(group_of))
-        for held_in, held_out in GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups):
-            model = clone(classifier).fit(X[held_in], y[held_in])
-            scores[held_out] = _score(model, X[held_out])
-        keep = ~np.isnan(scores)
-    return SchemeResult(scheme, n_groups, y[keep], scores[keep], [g for g, k in zip(group_of, keep) if k])
-
-
-def best_threshold_f1(y: np.ndarray, scores: np.ndarray) -> dict[str, float]:
-    """Precision, recall and F1 at the score threshold with the best F1 (an upper bound on the proxy)."""
-    order = np.argsort(-scores)
-    ys = y[order]
-    tp = np.cumsum(ys)
-    fp = np.cumsum(1 - ys)
-    precision, recall, f1 = rates(tp, fp, ys.sum() - tp)
-    best = int(np.argmax(f1))
-    return {"precision": float(precision[best]), "recall": float(recall[best]), "f1": float(f1[best])}
+        return SchemeResult(scheme, 1, y[voiced], _score(model, X[voiced]), ["voice"] * int(voiced.sum()))
+    group_of = [ex.kind or "?" for ex in examples] if scheme == "kinds" else [writing_pass(ex) for ex in examples]
+    n_groups = len(set(group_of))
+    if n_groups < 2:
+        raise DataError(
+            f"transfer proxy, scheme {scheme!r}: needs at least 2 groups to hold out, found {n_groups} "
+            f"among {len(examples)} examples"
+        )
+    scores = np.zeros(len(examples))
+    # Every row is held out exactly once, so every row gets an out-of-fold score.
+    for held_in, held_out in GroupKFold(n_splits=min(folds, n_groups)).split(X, y, np.array(group_of)):
+        model = clone(classifier).fit(X[held_in], y[held_in])
+        scores[held_out] = _score(model, X[held_out])
+    return SchemeResult(scheme, n_groups, y, scores, group_of)
 
 
 def summarise_scheme(result: SchemeResult, seed: int = 0) -> dict[str, Any]:
@@ -117,7 +103,8 @@ def summarise_scheme(result: SchemeResult, seed: int = 0) -> dict[str, Any]:
         "positives": int(y.sum()),
         "roc_auc": ci,
         "pr_auc": float(average_precision_score(y, s)) if 0 < y.sum() < len(y) else None,
-        "best_threshold": best_threshold_f1(y, s),
+        # Precision, recall and F1 at the best pooled threshold: an upper bound on the proxy.
+        "best_threshold": {k: v for k, v in best_f1_threshold(y, s).items() if k != "threshold"},
         "worst_groups": [{"group": g, "accuracy": a, "n": n} for g, a, n in worst],
     }
 
