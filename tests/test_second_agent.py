@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,24 @@ def test_data_check_validates_against_the_agent_of_the_data(docs_data):
         assert f"{bad}:1: unknown criterion id(s) ['database']" in check(docs_data).problems
     finally:
         bad.unlink()
+
+
+def test_without_an_agent_file_training_uses_the_data_folders_own_agent(docs_data, tmp_path):
+    meta = train_and_publish(TrainConfig(data_dir=docs_data, encoder=HASHING_ENCODER), tmp_path / "reg")
+    assert meta.agent == "docs-writer" and meta.criterion_ids == tuple(POSITIVE)
+
+
+def test_one_resolver_names_the_agent_file_in_a_fixed_order(docs_data, tmp_path):
+    from router.dataset.agent import agent_file
+    from router.errors import DataError
+
+    docs_data = Path(shutil.copytree(docs_data, tmp_path / "data"))  # the fixture is shared: change a copy
+    own = docs_data / "agents" / "docs-writer.md"
+    assert agent_file(docs_data) == own == agent_file(docs_data / "train.jsonl")
+    assert agent_file(docs_data, "other") == docs_data / "agents" / "other.md"  # a model's agent, by name
+    (docs_data / "agents" / "second.md").write_text(AGENT.replace("docs-writer", "second"))
+    (docs_data / "targets.yaml").write_text("agent: agents/second.md\n")
+    assert agent_file(docs_data) == docs_data / "agents" / "second.md"
+    (docs_data / "targets.yaml").write_text("agent: agents/missing.md\n")
+    with pytest.raises(DataError, match="missing.md"):
+        agent_file(docs_data)

@@ -83,17 +83,17 @@ def eval_(
 
 def run_transfer(data_dir: Path, classifier: str, encoder: str, runtime: str, no_cache: bool, json_out: bool) -> None:
     """Score one classifier on the transfer proxy over every split of DATA_DIR."""
-    from router.dataset.agent import parse_agent
+    from router.dataset.agent import agent_file, parse_agent
     from router.dataset.examples import SPLITS, load_examples, resolve_data
     from router.encoders.embedder import SentenceEmbedder
-    from router.settings import default_agent_file, embedding_cache_dir
+    from router.settings import embedding_cache_dir
     from router.training.selection import CANDIDATES, make_classifier
     from router.training.transfer import transfer_proxy
 
     if classifier not in CANDIDATES:
         raise typer.BadParameter(f"choose one of {', '.join(CANDIDATES)}", param_hint="--classifier")
     try:
-        ids = parse_agent(default_agent_file(data_dir)).ids
+        ids = parse_agent(agent_file(data_dir)).ids
         examples = [ex for name in SPLITS for ex in load_examples(resolve_data(name, data_dir), ids)]
         cache = None if no_cache else str(embedding_cache_dir())
         X = SentenceEmbedder(encoder, cache_dir=cache, runtime=runtime).transform([ex.text for ex in examples])

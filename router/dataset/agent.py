@@ -13,9 +13,9 @@ from pathlib import Path
 import yaml
 
 from router.core.metadata import Criterion
-from router.dataset.targets import DataTargets
+from router.dataset.targets import TARGETS_FILE, load_targets
 from router.errors import DataError
-from router.settings import AGENTS_DIR
+from router.settings import AGENTS_DIR, default_agent_file
 
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 _PROACTIVE = re.compile(r"proactively when", re.I)
@@ -96,10 +96,27 @@ def parse_agent(path: str | Path) -> AgentSpec:
     return AgentSpec(str(meta["name"]), str(meta.get("description", "")), criteria, text)
 
 
-def find_agent(path: Path, targets: DataTargets | None) -> AgentSpec | None:
-    """The data set's agent: named by its targets file, else the one file in `<path>/agents/`."""
-    folder = path if path.is_dir() else path.parent
+def agent_file(data_dir: Path, name: str | None = None) -> Path:
+    """The agent file of a data folder (or of the folder holding a data file), the one place that decides it.
+
+    In this order: `agents/<name>.md` when a name is given (a model's agent); the file `targets.yaml`
+    names (`DataError` if it is missing); the only file in `agents/`; the default agent's file. The last
+    may not exist.
+    """
+    folder = data_dir if data_dir.is_dir() else data_dir.parent
+    if name is not None:
+        return folder / AGENTS_DIR / f"{name}.md"
+    targets = load_targets(folder)
     if targets is not None and targets.agent is not None:
-        return parse_agent(folder / targets.agent)
+        named = folder / targets.agent
+        if not named.is_file():
+            raise DataError(f"{folder / TARGETS_FILE}: agent file {targets.agent!r} not found")
+        return named
     found = sorted((folder / AGENTS_DIR).glob("*.md"))
-    return parse_agent(found[0]) if len(found) == 1 else None
+    return found[0] if len(found) == 1 else default_agent_file(folder)
+
+
+def find_agent(path: Path) -> AgentSpec | None:
+    """The agent of the data at `path` (`agent_file`), or None when that file does not exist."""
+    file = agent_file(path)
+    return parse_agent(file) if file.is_file() else None

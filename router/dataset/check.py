@@ -50,7 +50,7 @@ def check(path: str | Path, agent_file: Path | None = None) -> CheckResult:
     path = Path(path)
     result = CheckResult()
     targets = load_targets(path if path.is_dir() else path.parent)
-    spec = parse_agent(agent_file) if agent_file is not None else find_agent(path, targets)
+    spec = parse_agent(agent_file) if agent_file is not None else find_agent(path)
     ids = spec.ids if spec is not None else None
     rows: list[tuple[str, str, Example]] = []  # (where, split, example)
     for file in data_files(path):

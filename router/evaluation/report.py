@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from router.core.router import Router
-from router.dataset.agent import parse_agent
+from router.dataset.agent import agent_file, parse_agent
 from router.dataset.examples import Example, data_hash, load_examples, resolve_data
 from router.encoders.cache import EmbeddingCache, embed_cached
 from router.evaluation.baselines import BaselineResult, Embed, median_latency_ms, run_baselines
@@ -23,7 +23,7 @@ from router.evaluation.figures import FIGURES
 from router.evaluation.scoring import score, summarize, unlogged
 from router.evaluation.slices import criteria_recall, errors, slices, subsets
 from router.evaluation.stats import N_BOOT, SEED, bootstrap_ci, ece, mcnemar, paired_bootstrap, reliability_bins
-from router.settings import AGENTS_DIR, DATA_DIR
+from router.settings import DATA_DIR
 
 TOP_ERRORS = 12
 #: Latencies within 10% of each other are reported as the same speed.
@@ -135,7 +135,7 @@ def _embedders(router: Router, cache_dir: str | None) -> tuple[Embed, Embed]:
 def _baselines(
     router: Router, texts: list[str], X: np.ndarray, cfg: ReportConfig, notes: list[str]
 ) -> list[BaselineResult]:
-    spec = parse_agent(cfg.data_dir / AGENTS_DIR / f"{router.metadata.agent}.md")
+    spec = parse_agent(agent_file(cfg.data_dir, router.metadata.agent))
     train = load_examples(resolve_data("train", cfg.data_dir))
     dev = load_examples(resolve_data("dev", cfg.data_dir))
     if data_hash(train) != router.metadata.training_hash:

@@ -22,7 +22,6 @@ from router.core.texts import normalise
 from router.dataset.agent import find_agent
 from router.dataset.examples import Example, parse_file, parse_record
 from router.dataset.jsonl import decode_line, loads
-from router.dataset.targets import load_targets
 from router.decision_log.backends import open_log
 from router.decision_log.redact import is_hashed
 from router.errors import DataError, LabelConflictError, RouterError
@@ -106,7 +105,7 @@ def label_id(text: str) -> str:
 
 def criteria_ids(data_dir: Path) -> Collection[str] | None:
     """The criterion ids of the data folder's agent (None when it has no single agent file)."""
-    spec = find_agent(Path(data_dir), load_targets(Path(data_dir)))
+    spec = find_agent(Path(data_dir))
     return spec.ids if spec is not None else None
 
 

@@ -12,10 +12,9 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
-from router.dataset.agent import AgentSpec, parse_agent
+from router.dataset.agent import AgentSpec, agent_file, parse_agent
 from router.dataset.examples import SPLITS, Example, load_examples, resolve_data
 from router.encoders.embedder import SentenceEmbedder
-from router.settings import default_agent_file
 from router.training.config import TrainConfig
 from router.training.criteria import CriteriaModel, fit_criteria_head, tune_cut
 from router.training.progress import Steps
@@ -39,7 +38,7 @@ class TrainingData:
 
 def load_training_data(config: TrainConfig, extra: Sequence[Example] = ()) -> TrainingData:
     """Read the agent file and the splits; `extra` examples (new labels) join the train split."""
-    spec = parse_agent(config.agent or default_agent_file(config.data_dir))
+    spec = parse_agent(config.agent or agent_file(config.data_dir))
     splits = {name: load_examples(resolve_data(name, config.data_dir), spec.ids) for name in SPLITS}
     splits["train"] = [*splits["train"], *extra]
     evals = {str(path): load_examples(Path(path), spec.ids) for path in config.eval_files}
