@@ -106,3 +106,26 @@ def test_data_check_and_split(small_data, tmp_path):
     (bad / "train.jsonl").write_text('{"text": "a", "label": 0}\n{"text": "a", "label": 0}\n')
     result = run("data", "check", bad)
     assert result.exit_code == 1 and "duplicate text" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["split", "export"])
+def test_a_file_it_cannot_write_is_one_error_line_and_exit_1(
+    small_data, fake_model, tmp_path, monkeypatch, capsys, command
+):
+    from router import load_router
+    from router.cli.app import main
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")
+    if command == "split":
+        argv = ["data", "split", str(small_data / "dev.jsonl"), "--out", str(blocker / "out")]
+    else:
+        log = tmp_path / "d.db"
+        load_router(fake_model, log=log).route("Add an index to the orders table")
+        argv = ["review", "--log", str(log), "--data-dir", str(small_data), "--export", str(blocker / "q.jsonl")]
+    monkeypatch.setattr("sys.argv", ["router", *argv])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    err = capsys.readouterr().err
+    assert exited.value.code == 1 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err and "a-file" in err

@@ -19,6 +19,7 @@ from router.cli.route import route
 from router.cli.score import score
 from router.cli.serve import mcp, serve
 from router.cli.train import train
+from router.errors import RouterError
 
 app = typer.Typer(help="Decide whether a request should go to the agent a model was trained for.", no_args_is_help=True)
 app.command()(route)
@@ -55,6 +56,13 @@ def main() -> None:
         sys.exit(1)
     except typer.TyperException as err:  # click's usage errors (typer vendors click)
         sys.exit(usage_error(err))
+    except RouterError as err:  # a command that did not map its own error
+        sys.stderr.write(f"error: {one_line(err)}\n")
+        sys.exit(1)
+    except OSError as err:  # a file a command could not read or write: a data error, not a crash
+        where = f"{err.filename}: " if err.filename else ""
+        sys.stderr.write(f"error: {where}{one_line(err.strerror or str(err))}\n")
+        sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 
 

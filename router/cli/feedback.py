@@ -80,8 +80,6 @@ def review(
             return
     except RouterError as err:
         fail(err)
-    except OSError as err:
-        fail(RouterError(f"{export}: cannot write ({err.strerror})"))
     counts = {"queued": len(queue), "labeled": 0, "skipped": 0, "conflicts": 0}
     for i, decision in enumerate(queue, 1):
         answer = _ask(decision, i, len(queue))
