@@ -141,5 +141,5 @@ def test_one_resolver_names_the_agent_file_in_a_fixed_order(docs_data, tmp_path)
     (docs_data / "targets.yaml").write_text("agent: agents/second.md\n")
     assert agent_file(docs_data) == docs_data / "agents" / "second.md"
     (docs_data / "targets.yaml").write_text("agent: agents/missing.md\n")
-    with pytest.raises(DataError, match="missing.md"):
+    with pytest.raises(DataError, match=r"missing\.md"):
         agent_file(docs_data)
