@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from router.cli.options import DataDirOption, JsonOption, ModelOption, NoCacheOption
+from router.cli.options import DataDirOption, EncoderRuntimeOption, JsonOption, ModelOption, NoCacheOption
 from router.cli.output import emit, fail, print_table, wants_json
 from router.errors import RouterError
 from router.settings import DATA_DIR, DEFAULT_ENCODER
@@ -37,9 +37,7 @@ def eval_(
         typer.Option(help="With --transfer: svm-knn, svm-rbf, logreg or svm-rbf-balanced (default: training's)."),
     ] = TrainConfig.classifier,
     encoder: Annotated[str, typer.Option(help="With --transfer: encoder name or path.")] = DEFAULT_ENCODER,
-    encoder_runtime: Annotated[
-        str, typer.Option("--encoder-runtime", help="With --transfer: fp32 or onnx-int8.")
-    ] = "fp32",
+    encoder_runtime: EncoderRuntimeOption = "fp32",
     json_out: JsonOption = False,
 ) -> None:
     """Print metrics as JSON; or write the full report, compare two models, or score the transfer proxy."""

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from router.core.metadata import ENCODER_RUNTIMES
 from router.settings import ENV_LOG, ENV_LOG_TEXT, LOG_TEXT_MODES
+
+
+def one_of(choices: Sequence[str]) -> Callable[[str | None], str | None]:
+    """An option callback that lets only `choices` (or no value) through: anything else is a usage error."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in choices:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    return check
+
 
 ModelOption = Annotated[
     Path | None,
@@ -31,9 +45,18 @@ LogTextOption = Annotated[
     typer.Option(
         "--log-text",
         envvar=ENV_LOG_TEXT,
+        callback=one_of(LOG_TEXT_MODES),
         help=f"What the decision log keeps of each text: {', '.join(LOG_TEXT_MODES)} (default redacted).",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON even on a terminal.")]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not cache embeddings.")]
 NoOnnxOption = Annotated[bool, typer.Option("--no-onnx", help="Skip the ONNX export of the encoder.")]
+EncoderRuntimeOption = Annotated[
+    str,
+    typer.Option(
+        "--encoder-runtime",
+        callback=one_of(ENCODER_RUNTIMES),
+        help=f"How the encoder embeds, in training and serving: {' or '.join(ENCODER_RUNTIMES)}.",
+    ),
+]

@@ -7,13 +7,11 @@ from typing import Annotated
 
 import typer
 
-from router.cli.options import DataDirOption, JsonOption, NoCacheOption, NoOnnxOption
+from router.cli.options import DataDirOption, EncoderRuntimeOption, JsonOption, NoCacheOption, NoOnnxOption
 from router.cli.output import emit, fail, print_table, wants_json
 from router.core.metadata import ModelMetadata
 from router.errors import RouterError
 from router.settings import DATA_DIR, DEFAULT_ENCODER, default_registry
-
-RUNTIME_CHOICES = ("fp32", "onnx-int8")
 
 
 def train(
@@ -28,9 +26,7 @@ def train(
         Path | None, typer.Option("--agent", help="Agent file (default: DATA_DIR/agents/<default>.md).")
     ] = None,
     encoder: Annotated[str, typer.Option(help="Encoder name or path.")] = DEFAULT_ENCODER,
-    encoder_runtime: Annotated[
-        str, typer.Option("--encoder-runtime", help="Embed for training and serving with: fp32 or onnx-int8.")
-    ] = "fp32",
+    encoder_runtime: EncoderRuntimeOption = "fp32",
     classifier: Annotated[
         str, typer.Option(help="svm-knn (default), auto (LR or RBF SVM by CV), logreg or svm-rbf.")
     ] = "svm-knn",
@@ -50,8 +46,6 @@ def train(
     from router.training.config import TrainConfig
     from router.training.publish import train_and_publish
 
-    if encoder_runtime not in RUNTIME_CHOICES:
-        raise typer.BadParameter(f"choose one of {', '.join(RUNTIME_CHOICES)}", param_hint="--encoder-runtime")
     root = out or default_registry()
     config = TrainConfig(
         data_dir=data_dir,
