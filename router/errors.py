@@ -35,3 +35,7 @@ class MissingExtraError(RouterError):
 
 class ScoringError(RouterError):
     """A bulk scoring job could not finish (Ray could not start, or a task failed)."""
+
+
+class NotPreparedError(RouterError):
+    """Loading the model now would export its encoder first (seconds): asked only for a fast load."""

@@ -227,7 +227,7 @@ def test_first_use_prepares_in_the_background_and_lets_the_prompt_through(monkey
     from router.serving import hook
 
     started = []
-    monkeypatch.setattr(loader, "fast_path_ready", lambda model=None, backend=None: False)
+    monkeypatch.setattr(loader, "starts_fast", lambda metadata, runtime: False)
     monkeypatch.setattr(hook, "prepare_in_background", lambda model: started.append(model))
     out, err = io.StringIO(), io.StringIO()
     claude(io.StringIO(json.dumps(event("Add an index to orders"))), out, err, model=fake_model)
@@ -284,3 +284,16 @@ def test_ask_server_refuses_non_http_urls(url: str) -> None:
 
     with pytest.raises(HookInputError, match="not an http"):
         ask_server("Add an endpoint", url, timeout=0.5)
+
+
+def test_a_prompt_resolves_and_validates_the_model_once(monkeypatch, fake_model):
+    from router.artifacts import loader
+
+    calls: list[str] = []
+    for name in ("resolve", "read_metadata"):
+        real = getattr(loader, name)
+        monkeypatch.setattr(loader, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+    out, err = io.StringIO(), io.StringIO()
+    claude(io.StringIO(json.dumps(event("Add an index to orders"))), out, err, model=fake_model)
+    assert err.getvalue() == "" and json.loads(out.getvalue())
+    assert sorted(calls) == ["read_metadata", "resolve"]

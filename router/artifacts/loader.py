@@ -12,10 +12,11 @@ from router.artifacts.locations import default_model_path
 from router.artifacts.model_folder import load_model_heads, read_metadata
 from router.artifacts.registry import resolve
 from router.core.decision import Decision
+from router.core.metadata import ModelMetadata
 from router.core.router import LoadedModel, Reloader, Router
 from router.decision_log.backends import open_log
 from router.encoders.catalog import RUNTIMES, get_encoder
-from router.errors import DataError
+from router.errors import DataError, NotPreparedError
 from router.settings import DEFAULT_LOG_TEXT, ENV_BACKEND, ENV_LOG, ENV_LOG_TEXT
 
 
@@ -25,13 +26,18 @@ class LogFromEnv(Enum):
     FROM_ENV = "from-env"
 
 
-def load_model(folder: Path, runtime: str, previous: LoadedModel | None = None) -> LoadedModel:
+def load_model(
+    folder: Path, runtime: str, previous: LoadedModel | None = None, *, fast_only: bool = False
+) -> LoadedModel:
     """One model folder, loaded: its metadata, heads and encoder (kept from `previous` when the same).
 
     Every file is hash-checked and validated first: a tampered or broken folder raises
-    `UntrustedModelError` or `DataError` and nothing of it is used.
+    `UntrustedModelError` or `DataError` and nothing of it is used. With `fast_only`, a model whose
+    encoder would first be exported (`starts_fast` false) raises `NotPreparedError` instead.
     """
     metadata = read_metadata(folder)
+    if fast_only and not starts_fast(metadata, runtime):
+        raise NotPreparedError(f"{folder}: the encoder's ONNX export is not made yet (`router prepare` makes it)")
     delegate, criteria = load_model_heads(folder, metadata)
     enc = metadata.encoder
     if previous is not None and previous.metadata.encoder == enc:
@@ -53,15 +59,14 @@ def reloader(source: Path, runtime: str) -> Reloader:
     return reload
 
 
-def fast_path_ready(path: str | Path | None = None, backend: str | None = None) -> bool:
-    """Whether loading this model now needs no torch import nor ONNX export (a cold start well under a second)."""
+def starts_fast(metadata: ModelMetadata, runtime: str) -> bool:
+    """Whether loading this model needs no torch import nor ONNX export (a cold start well under a second)."""
     from router.encoders.catalog import choose_runtime
     from router.encoders.onnx import export_exists
 
-    meta = read_metadata(resolve(Path(path) if path is not None else default_model_path()))
-    enc = meta.encoder
-    runtime = choose_runtime(enc.name, backend or os.environ.get(ENV_BACKEND, "auto"), enc.id, enc.runtime)
-    return runtime == "registered" or (runtime == "onnx" and export_exists(enc.id, enc.runtime))
+    enc = metadata.encoder
+    chosen = choose_runtime(enc.name, runtime, enc.id, enc.runtime)
+    return chosen == "registered" or (chosen == "onnx" and export_exists(enc.id, enc.runtime))
 
 
 def load_router(
@@ -69,6 +74,8 @@ def load_router(
     backend: str | None = None,
     log: str | Path | LogFromEnv | None = LogFromEnv.FROM_ENV,
     log_text: str | None = None,
+    *,
+    fast_only: bool = False,
 ) -> Router:
     """Load a model (default: the default model): a registry root's current version, or a model folder.
 
@@ -77,13 +84,13 @@ def load_router(
     (numpy only) when present, else from the skops files. `log` is a decision log every decision is
     written to: by default the one `ROUTER_DECISION_LOG` names; None or "" (or an empty variable) for no
     log. `log_text` (default: `ROUTER_LOG_TEXT`, else "redacted") is what it keeps of each text: "full",
-    "redacted" or "hash".
+    "redacted" or "hash". `fast_only`: raise `NotPreparedError` rather than export the encoder first.
     """
     source = Path(path) if path is not None else default_model_path()
     runtime = backend or os.environ.get(ENV_BACKEND, "auto")
     if runtime not in RUNTIMES:
         raise DataError(f"unknown backend {runtime!r}; expected one of {', '.join(RUNTIMES)}")
-    model = load_model(resolve(source), runtime)
+    model = load_model(resolve(source), runtime, fast_only=fast_only)
     target = os.environ.get(ENV_LOG) if log is LogFromEnv.FROM_ENV else log
     text_mode = log_text or os.environ.get(ENV_LOG_TEXT) or DEFAULT_LOG_TEXT
     sink = open_log(target, text_mode) if target else None

@@ -82,12 +82,17 @@ def decide(prompt: str, model: Path | None = None) -> dict[str, Any]:
     would not fit in a hook's timeout: it is made by a background `router prepare` and this prompt
     goes on unrouted, so the next one is fast.
     """
-    from router.artifacts.loader import fast_path_ready, load_router
+    from router.artifacts.loader import load_router
+    from router.errors import NotPreparedError
 
-    if not fast_path_ready(model):
+    try:
+        router = load_router(model, fast_only=True)  # the model is resolved and validated once
+    except NotPreparedError:
         prepare_in_background(model)
-        raise HookInputError("first use: preparing the fast path in the background; this prompt was not routed")
-    return load_router(model).route(prompt).to_dict()
+        raise HookInputError(
+            "first use: preparing the fast path in the background; this prompt was not routed"
+        ) from None
+    return router.route(prompt).to_dict()
 
 
 def prepare_in_background(model: Path | None) -> None:
