@@ -129,3 +129,14 @@ def test_a_cache_write_that_fails_leaves_no_file_behind(tmp_path, monkeypatch):
     monkeypatch.undo()
     cache.add(["k"], np.ones((1, 4), dtype=np.float32))
     assert list(cache.load()) == ["k"]
+
+
+def test_an_unknown_encoder_runtime_is_a_data_error_not_a_missing_model():
+    from router.core.metadata import ENCODER_RUNTIMES
+    from router.encoders.onnx import VARIANT_FILES, variant_file
+    from router.errors import DataError, ModelNotFoundError
+
+    assert tuple(VARIANT_FILES) == ENCODER_RUNTIMES  # every runtime a model may record has its file
+    with pytest.raises(DataError, match="'gpu'") as raised:
+        variant_file("gpu")
+    assert not isinstance(raised.value, ModelNotFoundError)

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from router.core.encoder import Encoder, dimension
-from router.errors import ModelNotFoundError
+from router.core.metadata import ENCODER_RUNTIMES
+from router.errors import DataError, ModelNotFoundError
 from router.fs import atomic_path
 from router.settings import ENV_THREADS, cache_root
 
@@ -31,8 +32,9 @@ BATCH_SIZE = 8
 #: A batch may pad to at most this many times its real tokens (so mixed lengths are not padded to the longest).
 PADDING = 1.25
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-#: The ONNX file of each encoder variant inside an export folder.
-VARIANT_FILES = {"fp32": "model.onnx", "onnx-int8": "model.int8.onnx"}
+FP32, INT8 = ENCODER_RUNTIMES
+#: The ONNX file of each encoder variant (the runtimes a model's metadata may record) inside an export folder.
+VARIANT_FILES = {FP32: "model.onnx", INT8: "model.int8.onnx"}
 
 
 def onnx_folder(key: str) -> Path:
@@ -41,16 +43,14 @@ def onnx_folder(key: str) -> Path:
 
 
 def variant_file(variant: str) -> str:
-    """The ONNX file name of a variant; `ModelNotFoundError` for an unknown one."""
+    """The ONNX file name of a variant; `DataError` for an unknown one."""
     try:
         return VARIANT_FILES[variant]
     except KeyError:
-        raise ModelNotFoundError(
-            f"unknown encoder runtime {variant!r}; expected one of {list(VARIANT_FILES)}"
-        ) from None
+        raise DataError(f"unknown encoder runtime {variant!r}; expected one of {', '.join(VARIANT_FILES)}") from None
 
 
-def export_exists(key: str, variant: str = "fp32") -> bool:
+def export_exists(key: str, variant: str = FP32) -> bool:
     """Whether the export (and the variant's file) is already on disk."""
     folder = onnx_folder(key)
     return (folder / "config.json").is_file() and (folder / variant_file(variant)).is_file()
@@ -120,7 +120,7 @@ def export_onnx(location: str, key: str) -> Path:
 
 def quantize_int8(folder: Path) -> Path:
     """Write the int8 variant next to the fp32 export (dynamic quantisation of the weights) once."""
-    target = folder / VARIANT_FILES["onnx-int8"]
+    target = folder / VARIANT_FILES[INT8]
     if target.is_file():
         return target
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -131,7 +131,7 @@ def quantize_int8(folder: Path) -> Path:
     return target
 
 
-def ensure_export(name: str, key: str, variant: str = "fp32") -> Path:
+def ensure_export(name: str, key: str, variant: str = FP32) -> Path:
     """The export folder for an encoder and variant, made now (needs torch once) if missing."""
     if export_exists(key, variant):
         return onnx_folder(key)
@@ -140,12 +140,12 @@ def ensure_export(name: str, key: str, variant: str = "fp32") -> Path:
     if not (onnx_folder(key) / "config.json").is_file():
         print("router: exporting the encoder to ONNX once (needs torch; later calls start fast)", file=sys.stderr)
     folder = export_onnx(model_location(name), key)
-    if variant == "onnx-int8":
+    if variant == INT8:
         quantize_int8(folder)
     return folder
 
 
-def load_onnx(name: str, key: str, variant: str = "fp32") -> Encoder:
+def load_onnx(name: str, key: str, variant: str = FP32) -> Encoder:
     """The ONNX encoder of a variant, exporting it first if needed."""
     return OnnxEncoder(ensure_export(name, key, variant), variant)
 
@@ -159,7 +159,7 @@ def threads() -> int:
 class OnnxEncoder:
     """Embed texts with an exported model: tokenizers + onnxruntime + mean pooling in the graph."""
 
-    def __init__(self, folder: Path, variant: str = "fp32") -> None:
+    def __init__(self, folder: Path, variant: str = FP32) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
