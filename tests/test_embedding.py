@@ -140,3 +140,29 @@ def test_an_unknown_encoder_runtime_is_a_data_error_not_a_missing_model():
     with pytest.raises(DataError, match="'gpu'") as raised:
         variant_file("gpu")
     assert not isinstance(raised.value, ModelNotFoundError)
+
+
+@pytest.mark.parametrize(
+    ("asked", "variant", "onnx", "torch", "exported", "runtime", "why"),
+    [
+        ("auto", "fp32", True, True, True, "onnx", "cached"),
+        ("auto", "fp32", True, True, False, "onnx", "first call makes it"),
+        ("auto", "fp32", True, False, False, "torch", "no torch to make one"),
+        ("auto", "fp32", False, True, True, "torch", "onnxruntime or tokenizers is missing"),
+        ("torch", "fp32", True, True, True, "torch", "torch backend was asked for"),
+        ("torch", "onnx-int8", True, True, True, "onnx", "cached"),
+        ("onnx", "fp32", True, True, False, "onnx", "first call makes it"),
+    ],
+)
+def test_the_runtime_and_its_reason_come_from_one_decision(
+    monkeypatch, asked, variant, onnx, torch, exported, runtime, why
+):
+    from router.encoders import catalog
+    from router.encoders import onnx as onnx_module
+
+    monkeypatch.setattr(catalog, "onnx_available", lambda: onnx)
+    monkeypatch.setattr(catalog, "torch_available", lambda: torch)
+    monkeypatch.setattr(onnx_module, "export_exists", lambda key, variant="fp32": exported)
+    choice = catalog.explain_runtime("some/encoder", asked, "key", variant)
+    assert (choice.runtime, why in choice.why) == (runtime, True)
+    assert catalog.choose_runtime("some/encoder", asked, "key", variant) == runtime

@@ -17,27 +17,16 @@ LIBRARIES = ("numpy", "onnxruntime", "tokenizers", "scikit-learn", "skops", "sen
 
 def runtime_report(name: str, key: str, variant: str) -> dict[str, Any]:
     """The encoder runtime `route()` will use for this encoder, and why."""
-    from router.encoders.catalog import choose_runtime, onnx_available, registered, torch_available
+    from router.encoders.catalog import explain_runtime, onnx_available, registered, torch_available
     from router.encoders.onnx import export_exists, onnx_folder
 
     wanted = os.environ.get(ENV_BACKEND, "auto")
-    chosen = choose_runtime(name, wanted, key, variant)
-    folder = onnx_folder(key)
-    if chosen == "registered":
-        why = f"{name!r} is an encoder registered by a plugin"
-    elif chosen == "onnx" and export_exists(key, variant):
-        why = f"the ONNX export ({variant}) is cached: torch-free routing"
-    elif chosen == "onnx":
-        why = "no ONNX export yet: the first call makes it (needs torch once, one line on stderr), later calls are fast"
-    elif wanted == "torch":
-        why = f"{ENV_BACKEND}=torch"
-    else:
-        why = "onnxruntime or tokenizers is missing" if not onnx_available() else "no export and no torch to make one"
+    choice = explain_runtime(name, wanted, key, variant)
     return {
         "requested": wanted,
-        "runtime": chosen,
-        "why": why,
-        "onnx_export": str(folder),
+        "runtime": choice.runtime,
+        "why": choice.why,
+        "onnx_export": str(onnx_folder(key)),
         "onnx_export_exists": export_exists(key, variant),
         "onnxruntime": onnx_available(),
         "torch": torch_available() and not registered(name),

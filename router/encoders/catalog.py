@@ -13,6 +13,7 @@ import importlib
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -86,21 +87,40 @@ def torch_available() -> bool:
     return find_spec("sentence_transformers") is not None
 
 
-def choose_runtime(name: str, runtime: str, key: str | None = None, variant: str = "fp32") -> str:
-    """The runtime that will run: "torch" or "onnx" ("auto" resolved), or "registered"."""
+@dataclass(frozen=True)
+class RuntimeChoice:
+    """The runtime that will run an encoder, and why (as `router doctor` prints it)."""
+
+    runtime: str  # "torch", "onnx" or "registered"
+    why: str
+
+
+def explain_runtime(name: str, runtime: str, key: str | None = None, variant: str = "fp32") -> RuntimeChoice:
+    """The runtime that will run ("auto" resolved) and the reason; the one place that decides it."""
     if runtime not in RUNTIMES:
         raise DataError(f"unknown backend {runtime!r}; expected one of {', '.join(RUNTIMES)}")
     if registered(name):
-        return "registered"
-    if variant != "fp32" or runtime == "onnx":
-        return "onnx"
-    if runtime == "torch":
-        return "torch"
+        return RuntimeChoice("registered", f"{name!r} is an encoder registered by a plugin")
     from router.encoders.onnx import export_exists
 
-    if onnx_available() and (export_exists(key or encoder_key(name), variant) or torch_available()):
-        return "onnx"
-    return "torch"
+    exported = export_exists(key or encoder_key(name), variant)
+    if variant != "fp32" or runtime == "onnx" or (runtime == "auto" and onnx_available() and exported):
+        if exported:
+            return RuntimeChoice("onnx", f"the ONNX export ({variant}) is cached: torch-free routing")
+        why = "no ONNX export yet: the first call makes it (needs torch once, one line on stderr), later calls are fast"
+        return RuntimeChoice("onnx", why)
+    if runtime == "torch":
+        return RuntimeChoice("torch", "the torch backend was asked for")
+    if onnx_available() and torch_available():
+        why = "no ONNX export yet: the first call makes it (needs torch once, one line on stderr), later calls are fast"
+        return RuntimeChoice("onnx", why)
+    missing = "onnxruntime or tokenizers is missing" if not onnx_available() else "no export and no torch to make one"
+    return RuntimeChoice("torch", missing)
+
+
+def choose_runtime(name: str, runtime: str, key: str | None = None, variant: str = "fp32") -> str:
+    """The runtime that will run: "torch" or "onnx" ("auto" resolved), or "registered"."""
+    return explain_runtime(name, runtime, key, variant).runtime
 
 
 def get_encoder(name: str, runtime: str = "torch", key: str | None = None, variant: str = "fp32") -> Encoder:
