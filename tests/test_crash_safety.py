@@ -157,6 +157,12 @@ def test_temp_files_finds_what_atomic_path_writes(tmp_path):
     assert temp_files(target) == []
 
 
+def stray_files(root: Path) -> list[str]:
+    """Hidden files a killed writer may leave in a registry: staging folders, temporary pointers."""
+    found = [*root.iterdir(), *(root / registry.VERSIONS).iterdir()]
+    return sorted(p.name for p in found if p.name.startswith(".") and p.name != registry.LOCK)
+
+
 def check_registry(root: Path, current: str, history: list[dict], versions: dict[str, str]) -> None:
     """`current` names a whole version, the history is still readable, no version changed, and it routes."""
     assert (root / registry.CURRENT).read_text(encoding="utf-8") == current + "\n"
@@ -183,7 +189,7 @@ def test_sigkill_inside_promote_leaves_the_old_or_the_new_current(fake_registry,
     hit = killed_at("before-dir-fsync", tmp_path, *promote, "v0002", "--model", str(root))
     assert Path(hit["path"]) == root.resolve()
     check_registry(root, "v0002", history, versions)
-    assert not list(root.glob(".current.*")), "a killed writer's temporary file is still there"
+    assert stray_files(root) == [], "a killed writer's temporary file is still there"
 
     # Half the history entry written: the switch is done, the torn entry is not an entry.
     before = (root / registry.HISTORY).read_bytes()
@@ -198,17 +204,12 @@ def test_sigkill_inside_promote_leaves_the_old_or_the_new_current(fake_registry,
     check_registry(root, "v0002", entries, versions)
 
 
-def stray_files(root: Path) -> list[str]:
-    """Hidden files a killed writer may leave in a registry: staging folders, temporary pointers."""
-    return sorted(p.name for p in [*root.iterdir(), *(root / registry.VERSIONS).iterdir()] if p.name != registry.LOCK)
-
-
 def test_sigkill_inside_train_publishes_a_whole_version_or_none(fake_registry, small_data, tmp_path):
     root = fake_registry
     train = ("train", "--data-dir", str(small_data), "--out", str(root), "--encoder", HASHING_ENCODER)
     train += ("--no-cache", "--no-onnx")
     versions, history = versions_digest(root), registry.history(root)
-    assert [name for name in stray_files(root) if name.startswith(".")] == []
+    assert stray_files(root) == []
 
     # Staged whole, every file fsync'd, the staging folder's own fsync and its rename not yet done: no new
     # version, and the staging folder (its writer dead) is not one.
@@ -222,7 +223,7 @@ def test_sigkill_inside_train_publishes_a_whole_version_or_none(fake_registry, s
     hit = killed_at("before-dir-fsync@2", tmp_path, *train)
     assert Path(hit["path"]) == (root / registry.VERSIONS).resolve()
     assert not staged.exists(), "the dead writer's staging folder was not removed"
-    assert [name for name in stray_files(root) if name.startswith(".")] == []
+    assert stray_files(root) == []
     versions = versions_digest(root)
     assert list(versions) == ["v0001", "v0002"]
     check_registry(root, "v0001", history, versions)
@@ -235,7 +236,7 @@ def test_sigkill_inside_train_publishes_a_whole_version_or_none(fake_registry, s
     after = versions_digest(root)
     assert list(after) == ["v0001", "v0002", "v0003"] and {**after, "v0003": None} == {**versions, "v0003": None}
     check_registry(root, "v0003", entries, after)
-    assert [name for name in stray_files(root) if name.startswith(".")] == []
+    assert stray_files(root) == []
 
 
 @pytest.fixture
