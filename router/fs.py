@@ -6,6 +6,7 @@ Standard library only; every layer that writes a file goes through here.
 from __future__ import annotations
 
 import fcntl
+import glob
 import json
 import os
 import tempfile
@@ -14,13 +15,30 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+#: The suffix of `atomic_path`'s temporary files unless its caller names another.
+TEMP_SUFFIX = ".tmp"
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def temp_files(path: Path, suffix: str = TEMP_SUFFIX) -> list[Path]:
+    """The temporary files `atomic_path(path, suffix)` creates beside `path` that are there now.
+
+    Each is a live writer's or one a writer killed before its rename left behind; only a caller that
+    holds the writers' lock knows they are all dead ones.
+    """
+    path = Path(path)
+    return sorted(path.parent.glob(glob.escape(_temp_prefix(path)) + "*" + glob.escape(suffix)))
+
 
 @contextmanager
-def atomic_path(path: Path, suffix: str = ".tmp") -> Iterator[Path]:
+def atomic_path(path: Path, suffix: str = TEMP_SUFFIX) -> Iterator[Path]:
     """A temporary file beside `path` to write; it replaces `path` if the block succeeds, else it is removed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=suffix)
     os.close(handle)
     try:
         yield Path(tmp)

@@ -26,7 +26,7 @@ from typing import Any
 
 from router.artifacts.model_folder import METADATA_FILE, check_model_folder
 from router.errors import ModelNotFoundError, RegistryError, RouterError
-from router.fs import append_jsonl, fsync_dir, fsync_tree, locked, write_text_atomic
+from router.fs import append_jsonl, fsync_dir, fsync_tree, locked, temp_files, write_text_atomic
 
 CURRENT = "current"
 HISTORY = "history"
@@ -226,6 +226,10 @@ def _rollback_target(entries: list[dict[str, Any]]) -> str:
 def _switch(root: Path, version: str, reason: str) -> None:
     _no_symlink(root / HISTORY)
     previous = current_or_none(root)
+    # A writer killed between writing `current`'s temporary file and renaming it leaves the file behind;
+    # we hold the lock, so any such file is a dead writer's.
+    for stale in temp_files(root / CURRENT):
+        stale.unlink(missing_ok=True)
     write_text_atomic(root / CURRENT, version + "\n", mode=0o644)
     fsync_dir(root)
     entry = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "from": previous, "to": version, "reason": reason}
