@@ -73,3 +73,18 @@ def test_default_model_comes_from_env_and_loads_once(fake_model, monkeypatch):
         decisions = list(pool.map(inference.route, TEXTS * 4))
     assert len(calls) == 1
     assert same(decisions[:4], inference.route_batch(TEXTS))
+
+
+def test_a_routed_text_is_checked_once(router, monkeypatch):
+    from router.core import router as core_router
+    from router.core import texts
+
+    checked: list[str] = []
+    real = texts.check_text
+    monkeypatch.setattr(texts, "check_text", lambda text, index=0: checked.append(text) or real(text, index))
+    batch = ["Add an index to the orders table", "Center the logo"]
+    router.route_batch(batch)
+    assert checked == batch
+    with pytest.raises(DataError, match="blank"):
+        router.probabilities(["fine", "  "])  # the public entry points still check
+    assert core_router.check_texts is texts.check_texts

@@ -31,11 +31,10 @@ class LoadedModel:
     criteria: CriteriaHead
     metadata: ModelMetadata
     path: Path
-    batch_size: int | None = None
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed checked texts into an (n, dim) float32 array."""
-        return encode(self.encoder, check_texts(texts), self.batch_size)
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embed texts already checked (`check_texts`) into an (n, dim) float32 array."""
+        return encode(self.encoder, texts)
 
 
 class DecisionSink(Protocol):
@@ -111,8 +110,8 @@ class Router:
         return self._model.metadata.band
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """The embeddings the heads see, for checked texts."""
-        return self._model.embed(texts)
+        """The embeddings the heads see; `DataError` for a text that is not routable."""
+        return self._model.embed(check_texts(texts))
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated P(delegate) per text, without decisions or logging."""
