@@ -3,7 +3,6 @@ tmpfs), lose no committed label and leave the registry loadable."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -21,6 +20,7 @@ from router.artifacts import registry
 from router.dataset.examples import parse_file
 from router.errors import DataError, RegistryError
 from router.loop.feedback import FEEDBACK_DIR, LabelIndex, import_labels, record_feedback
+from tests.jsonl import write_jsonl
 
 
 def router_command(*args: str) -> list[str]:
@@ -67,17 +67,17 @@ def delays(command: list[str]) -> list[float]:
 def test_sigkill_during_label_import_loses_no_committed_label(data_copy, fresh_rows, tmp_path):
     committed = fresh_rows[:20]
     source = tmp_path / "first.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in committed))
+    write_jsonl(source, committed)
     assert not import_labels(source, data_copy).errors
     expected = {r["text"]: r["label"] for r in committed}
     codes = []
     probe = tmp_path / "probe.jsonl"
-    probe.write_text("".join(json.dumps(r) + "\n" for r in fresh_rows[20:120]))
+    write_jsonl(probe, fresh_rows[20:120])
     schedule = delays(router_command("label", "import", str(probe), "--data-dir", str(data_copy)))
     expected = labels_in(data_copy)
     for i, delay in enumerate(schedule, 1):
         batch = tmp_path / f"batch{i}.jsonl"  # new labels each run, so each run has a write to interrupt
-        batch.write_text("".join(json.dumps(r) + "\n" for r in fresh_rows[20 + 100 * i : 120 + 100 * i]))
+        write_jsonl(batch, fresh_rows[20 + 100 * i : 120 + 100 * i])
         codes.append(kill_after(router_command("label", "import", str(batch), "--data-dir", str(data_copy)), delay))
         labels = labels_in(data_copy)
         assert all(labels.get(text) == label for text, label in expected.items())
@@ -85,7 +85,7 @@ def test_sigkill_during_label_import_loses_no_committed_label(data_copy, fresh_r
         expected = labels  # whatever was committed must survive the next kill
     assert -signal.SIGKILL in codes  # at least one run really was killed mid-way
     batch = tmp_path / "last.jsonl"
-    batch.write_text("".join(json.dumps(r) + "\n" for r in fresh_rows[20:800]))
+    write_jsonl(batch, fresh_rows[20:800])
     done = subprocess.run(router_command("label", "import", str(batch), "--data-dir", str(data_copy)), timeout=300)
     assert done.returncode in (0, 1)  # 1: some rows conflict with labels already in the data
     assert set(labels_in(data_copy)) >= set(expected)
@@ -162,7 +162,7 @@ def test_full_disk_keeps_labels_and_registry(small_disk, small_data, fake_root, 
     fill(small_disk)
 
     source = tmp_path / "labels.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in fresh_rows[1:200]))
+    write_jsonl(source, fresh_rows[1:200])
     with pytest.raises(DataError, match="cannot write labels"):
         import_labels(source, data)
     with pytest.raises(DataError, match="cannot write labels"):
