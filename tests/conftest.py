@@ -13,6 +13,7 @@ import pytest
 from router.training.config import TrainConfig
 from router.training.publish import train_and_publish
 from tests.fakes import HASHING_ENCODER
+from tests.jsonl import write_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 # Subprocesses (CLI, server, notebooks) register the test encoder too, and import `tests` from the root.
@@ -22,12 +23,6 @@ os.environ["ROUTER_HOOK_SERVER"] = "off"
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
 DATA = ROOT / "data"
 SIZES = {"train": 400, "dev": 150, "test": 150}
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
 
 
 def sample_rows(split: str, n: int, seed: int = 0) -> list[dict]:

@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from router.cli.app import app
+from tests.jsonl import write_jsonl
 
 runner = CliRunner()
 TEXTS = [
@@ -69,7 +70,7 @@ def test_the_loop_end_to_end(fake_registry, data_copy, fresh_rows, tmp_path):
     assert feedback[1]["decision_id"] == rows[0]["decision_id"]
 
     labels = tmp_path / "labels.jsonl"
-    labels.write_text("".join(json.dumps(r) + "\n" for r in fresh_rows[:80]))
+    write_jsonl(labels, fresh_rows[:80])
     result = run("label", "import", labels, "--data-dir", data_copy)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["added"] == 80
@@ -98,7 +99,7 @@ def test_retrain_refused_by_the_gate_exits_0_and_keeps_current(fake_registry, da
         for r in fresh_rows[:300]
     ]
     labels = tmp_path / "flipped.jsonl"
-    labels.write_text("".join(json.dumps(r) + "\n" for r in flipped))
+    write_jsonl(labels, flipped)
     assert run("label", "import", labels, "--data-dir", data_copy).exit_code == 0
     result = run("retrain", "--model", fake_registry, "--data-dir", data_copy, "--no-onnx")
     assert result.exit_code == 0, result.output

@@ -3,15 +3,14 @@ always with exactly one stderr line, never a traceback, and nothing on stdout.""
 
 from __future__ import annotations
 
-import io
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 import typer
 
-from router.cli.app import app, main
+from router.cli.app import app
+from tests.cli import run_cli
 
 BOGUS = "--no-such-option"
 
@@ -127,16 +126,6 @@ CASES: list[tuple[list[str], int]] = [
 ]
 
 
-def run_main(argv: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["router", *argv])
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    with pytest.raises(SystemExit) as done:
-        main()
-    out, err = capsys.readouterr()
-    code = done.value.code
-    return 0 if code is None else int(code), out, err
-
-
 def check(code: int, expected: int, out: str, err: str, per_problem: bool = False) -> None:
     assert code == expected, err
     assert "Traceback" not in err and "Traceback" not in out
@@ -150,13 +139,13 @@ def check(code: int, expected: int, out: str, err: str, per_problem: bool = Fals
 @pytest.mark.parametrize(("argv", "expected"), CASES, ids=[" ".join(a) for a, _ in CASES])
 def test_bad_argv_and_bad_files(argv, expected, bad, monkeypatch, capsys):
     filled = [part.format(**bad) for part in argv]
-    code, out, err = run_main(filled, monkeypatch, capsys)
+    code, out, err = run_cli(filled, monkeypatch, capsys)
     check(code, expected, out, err, per_problem=argv[:2] == ["data", "check"])
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=" ".join)
 def test_every_command_refuses_an_unknown_option(path, monkeypatch, capsys):
-    code, out, err = run_main([*path, BOGUS], monkeypatch, capsys)
+    code, out, err = run_cli([*path, BOGUS], monkeypatch, capsys)
     check(code, 0 if path[0] == "hook" else 2, out, err)
     assert BOGUS in err
 

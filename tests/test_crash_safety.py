@@ -34,6 +34,7 @@ from router.errors import DataError, RegistryError
 from router.fs import atomic_path, temp_files, write_text_atomic
 from router.loop.feedback import FEEDBACK_DIR, FEEDBACK_FILE, IMPORT_FILE, LabelIndex, import_labels, record_feedback
 from tests.fakes import HASHING_ENCODER
+from tests.jsonl import write_jsonl
 
 
 def run_router(*args: str) -> subprocess.CompletedProcess:
@@ -105,18 +106,13 @@ def test_sigkill_mid_feedback_append_loses_no_label(data_copy, fresh_rows, tmp_p
     assert labels_in(data_copy, torn) == {first["text"]: 0, last["text"]: 0}
 
 
-def write_rows(path: Path, rows: list[dict]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
 def test_sigkill_mid_label_import_commits_whole_lines_only(data_copy, fresh_rows, tmp_path):
     path = data_copy / FEEDBACK_DIR / IMPORT_FILE
-    assert not import_labels(write_rows(tmp_path / "first.jsonl", fresh_rows[:20]), data_copy).errors
+    assert not import_labels(write_jsonl(tmp_path / "first.jsonl", fresh_rows[:20]), data_copy).errors
     expected = {r["text"]: r["label"] for r in fresh_rows[:20]}
     torn: list[bytes] = []
     for i, rows in enumerate((fresh_rows[20:120], fresh_rows[120:220])):
-        batch = write_rows(tmp_path / f"batch{i}.jsonl", rows)
+        batch = write_jsonl(tmp_path / f"batch{i}.jsonl", rows)
         before = path.read_bytes()
         hit = killed_at("mid-append", tmp_path, "label", "import", str(batch), "--data-dir", str(data_copy))
         torn.append(check_torn_append(path, before, hit))
@@ -127,7 +123,7 @@ def test_sigkill_mid_label_import_commits_whole_lines_only(data_copy, fresh_rows
         assert labels_in(data_copy, torn) == expected
     # Importing both batches again adds what the kills cut off; what they committed is a duplicate.
     done = run_router(
-        "label", "import", str(write_rows(tmp_path / "again.jsonl", fresh_rows[20:220])), "--data-dir", str(data_copy)
+        "label", "import", str(write_jsonl(tmp_path / "again.jsonl", fresh_rows[20:220])), "--data-dir", str(data_copy)
     )
     assert done.returncode == 0, done.stderr.decode()
     assert labels_in(data_copy, torn) == {r["text"]: r["label"] for r in fresh_rows[:220]}
@@ -281,7 +277,7 @@ def test_full_disk_keeps_labels_and_registry(small_disk, small_data, fake_root, 
     fill(small_disk)
 
     source = tmp_path / "labels.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in fresh_rows[1:200]))
+    write_jsonl(source, fresh_rows[1:200])
     with pytest.raises(DataError, match="cannot write labels"):
         import_labels(source, data)
     with pytest.raises(DataError, match="cannot write labels"):

@@ -1,4 +1,3 @@
-import json
 import re
 import shutil
 from pathlib import Path
@@ -11,6 +10,7 @@ from router.dataset.similarity import near_duplicate_groups
 from router.dataset.splits import make_splits
 from router.dataset.targets import DataTargets, load_targets
 from router.errors import DataError
+from tests.jsonl import write_jsonl
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIQUE = [
@@ -26,9 +26,7 @@ UNIQUE = [
 def write(folder: Path, name: str, rows: list[dict]) -> Path:
     (folder / "agents").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "data" / "agents" / "backend-engineer.md", folder / "agents")
-    path = folder / name
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
+    return write_jsonl(folder / name, rows)
 
 
 def rows_for(texts, label=0):

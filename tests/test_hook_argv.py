@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -11,22 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from router.cli.entry import main
+from tests.cli import run_cli
 from tests.events import user_prompt_submit as event
 
 CLOSED_PORT_URL = "http://127.0.0.1:9"
-
-
-def run_main(argv: list[str], stdin: str, monkeypatch, capsys) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["router", *argv])
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    try:
-        main()  # the hook path returns (exit 0); everything else exits
-        code: object = 0
-    except SystemExit as done:
-        code = done.code
-    out, err = capsys.readouterr()
-    return 0 if code is None else int(code), out, err  # type: ignore[call-overload]
 
 
 def ours(err: str) -> list[str]:
@@ -63,7 +50,7 @@ ARGV_SHAPES = [
 @pytest.mark.parametrize("argv", ARGV_SHAPES, ids=" ".join)
 @pytest.mark.parametrize("stdin", ["", json.dumps(event("Add an index to the orders table"))], ids=["empty", "event"])
 def test_any_argv_exits_0_with_one_stderr_line(argv, stdin, monkeypatch, capsys):
-    code, out, err = run_main(argv, stdin, monkeypatch, capsys)
+    code, out, err = run_cli(argv, monkeypatch, capsys, stdin)
     assert code == 0
     assert out == ""
     assert len(ours(err)) == 1, err
@@ -82,7 +69,7 @@ VALUES = st.one_of(
 @given(st.lists(st.one_of(TOKENS, VALUES), max_size=6))
 def test_hypothesis_argv_shapes_never_exit_2(monkeypatch, capsys, tail):
     # Empty stdin: every shape ends in exactly one stderr line (a usage error, or "no event on stdin").
-    code, out, err = run_main(["hook", "claude", *tail], "", monkeypatch, capsys)
+    code, out, err = run_cli(["hook", "claude", *tail], monkeypatch, capsys)
     assert code == 0
     assert out == ""
     assert len(ours(err)) == 1, err

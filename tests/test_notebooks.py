@@ -7,6 +7,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests.jsonl import write_jsonl
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
@@ -16,7 +18,7 @@ def small_env(monkeypatch, fake_model, small_data, tmp_path):
     for i, row in enumerate(rows):
         row["source_kind"] = "agents" if i % 2 else "issues"
     real = tmp_path / "real.jsonl"
-    real.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_jsonl(real, rows)
     for name, value in {
         "ROUTER_NB_SMALL": "1",
         "ROUTER_NB_MODEL": str(fake_model),

@@ -14,6 +14,7 @@ from router.dataset.examples import load_examples
 from router.evaluation.report import FIGURES, ReportConfig, collect, write_report
 from router.evaluation.scoring import evaluate
 from tests.contract import CONTRACT_IDS
+from tests.jsonl import write_jsonl
 
 SECTIONS = [
     "Headline: the model against the baselines",
@@ -40,7 +41,7 @@ def labeled(small_data, tmp_path_factory):
         row["confidence"] = "high" if i % 3 else "low"
         row["source_kind"] = ["agents", "issues", "prompts"][i % 3]
     path = tmp_path_factory.mktemp("labeled") / "labeled.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_jsonl(path, rows)
     return path
 
 

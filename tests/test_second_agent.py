@@ -18,6 +18,7 @@ from router.evaluation.scoring import evaluate
 from router.training.config import TrainConfig
 from router.training.publish import train_and_publish
 from tests.fakes import HASHING_ENCODER
+from tests.jsonl import write_jsonl
 
 AGENT = """---
 name: docs-writer
@@ -65,7 +66,7 @@ def docs_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     every = rows(0)
     parts = {"train": every[:36], "dev": every[36:46], "test": every[46:]}
     for name, part in parts.items():
-        (folder / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in part), encoding="utf-8")
+        write_jsonl(folder / f"{name}.jsonl", part)
     return folder
 
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from router.cli.app import app as cli
 from router.serving.hook import PROMPT_CHARS, additional_context, claude, read_prompt
 from router.serving.http import bind_problem, create_app
+from tests.contract import CONTRACT_IDS
 from tests.events import user_prompt_submit as event
 from tests.live_server import live_server
 
@@ -48,7 +49,7 @@ def test_model_and_health(client, router):
     assert set(info) == {"agent", "model_version", "threshold", "abstain_band", "criteria", "encoder"}
     assert info["agent"] == "backend-engineer"
     assert info["threshold"] == router.metadata.threshold
-    assert [c["id"] for c in info["criteria"]][:3] == ["api", "database", "auth"]
+    assert tuple(c["id"] for c in info["criteria"]) == CONTRACT_IDS
 
 
 def test_claude_hook_endpoint_answers_the_documented_shape(client, router, texts):
