@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from router.core.texts import check_texts, sort_texts
 from router.dataset.examples import parse_file
-from router.dataset.jsonl import loads
 from router.errors import DataError, LabelConflictError, RouterError
+from router.jsonl import loads
 from router.serving.batch_files import route_file
 from router.serving.hook import EVENT as USER_PROMPT_SUBMIT
 from router.serving.hook import PROMPT_CHARS, HookInputError, read_prompt

@@ -416,6 +416,7 @@ METADATA_CASES: dict[str, Callable[[dict], None]] = {
     "artifact hash not hex": lambda m: m["artifacts"].update({"heads.npz": "not-a-hash"}),
     "artifact outside the folder": lambda m: m["artifacts"].update({"../../etc/passwd": "0" * 64}),
     "metadata without its fields": lambda m: (m.clear(), m.update({"not": "metadata"})),
+    "a lone surrogate escape in a name": lambda m: m.update(agent="backend-\ud800"),
 }
 
 

@@ -21,6 +21,7 @@ from router.core.head_checks import check_heads
 from router.core.heads import CriteriaHead, DelegateHead
 from router.core.metadata import ModelMetadata
 from router.errors import DataError, ModelNotFoundError
+from router.jsonl import decode_line, loads
 
 MODEL_FILE = "model.skops"
 CRITERIA_FILE = "criteria.skops"
@@ -70,16 +71,12 @@ def read_metadata_json(folder: Path) -> dict[str, Any]:
     if not path.exists() and not path.is_symlink():
         raise ModelNotFoundError(f"{folder}: no model here ({METADATA_FILE} missing)")
     try:
-        data = json.loads(read_regular(path, MAX_METADATA_BYTES).decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        data = loads(decode_line(read_regular(path, MAX_METADATA_BYTES)))
+    except DataError as err:
         raise DataError(f"{path}: unreadable metadata ({err})") from None
     if not isinstance(data, dict):
         raise DataError(f"{path}: metadata is not a JSON object")
     return data
-
-
-def _no_constant(name: str) -> Any:
-    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
 
 
 def read_metadata(folder: Path) -> ModelMetadata:

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from router.core.texts import check_text
-from router.dataset.jsonl import decode_line, loads
 from router.errors import DataError
+from router.jsonl import decode_line, loads
 from router.settings import DATA_DIR
 
 SPLITS = ("train", "dev", "test")

@@ -21,11 +21,11 @@ from typing import Any
 from router.core.texts import normalise
 from router.dataset.agent import find_agent
 from router.dataset.examples import Example, parse_file, parse_record
-from router.dataset.jsonl import decode_line, loads
 from router.decision_log.backends import open_log
 from router.decision_log.redact import is_hashed
 from router.errors import DataError, LabelConflictError, RouterError
 from router.fs import append_jsonl, locked
+from router.jsonl import decode_line, loads
 from router.settings import DATA_DIR, ENV_LOG
 
 FEEDBACK_DIR = "feedback"

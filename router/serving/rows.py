@@ -14,8 +14,8 @@ from typing import Any, Protocol
 from router.core.decision import Decision
 from router.core.router import Router
 from router.core.texts import check_text
-from router.dataset.jsonl import decode_line, loads
 from router.errors import DataError
+from router.jsonl import decode_line, loads
 
 #: Rows per `route_batch` call when routing a file. `route --input` and `router score` both route a
 #: file's rows in these consecutive chunks: the encoder's floating point depends on a text's batch

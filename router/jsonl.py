@@ -1,4 +1,4 @@
-"""Strict JSONL reading: one line at a time, UTF-8, standard JSON only; every error names its line."""
+"""Strict JSON(L) reading: UTF-8, standard JSON only (data lines, requests, model metadata alike)."""
 
 from __future__ import annotations
 
