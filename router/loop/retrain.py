@@ -165,7 +165,7 @@ def retrain(config: RetrainConfig) -> dict[str, Any]:
     )
     base = load_training_data(train_config)
     new = sort_new_labels(load_feedback(config.data_dir), base.splits, config.holdout)
-    data = load_training_data(train_config, extra=new.train)
+    data = base.with_extra(new.train)  # the files are read once: `base` plus the new labels
     stage = staging_folder(root)
     try:
         fitted = fit(train_config, data)
