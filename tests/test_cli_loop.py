@@ -130,6 +130,7 @@ def test_exit_codes(fake_registry, fake_model, data_copy, tmp_path):
     assert run("label", "import", tmp_path / "absent.jsonl").exit_code == 2
 
     assert run("review", "--data-dir", data_copy).exit_code == 2  # no log
+    assert run("review", "--log", "", "--data-dir", data_copy).exit_code == 2  # an empty address is no log
     result = run("review", "--log", tmp_path / "absent.db", "--data-dir", data_copy)
     assert result.exit_code == 1 and "no decision log" in result.stderr
     assert run("review", "--log", log, "--data-dir", data_copy, "--limit", 0).exit_code == 2

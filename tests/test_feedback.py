@@ -1,5 +1,6 @@
 import json
 import multiprocessing
+import re
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,28 @@ def test_append_after_a_torn_line_keeps_lines_apart(tmp_path):
     path.write_text('{"text": "half')
     append_jsonl(path, [{"text": "whole", "label": 0}])
     assert path.read_text().splitlines()[1] == '{"text": "whole", "label": 0}'
+
+
+def test_one_function_owns_the_decision_log_address(monkeypatch, tmp_path):
+    import router
+    from router.settings import decision_log_address
+
+    monkeypatch.delenv("ROUTER_DECISION_LOG", raising=False)
+    assert decision_log_address() is None and decision_log_address("") is None
+    monkeypatch.setenv("ROUTER_DECISION_LOG", "")
+    assert decision_log_address() is None
+    monkeypatch.setenv("ROUTER_DECISION_LOG", str(tmp_path / "env.db"))
+    assert decision_log_address() == str(tmp_path / "env.db")
+    assert decision_log_address("given.db") == "given.db"
+    assert decision_log_address("") is None  # an empty value is no log, even with the variable set
+    # nobody else reads the variable
+    reads = re.compile(r"environ\.get\(ENV_LOG\)|envvar=ENV_LOG\b")
+    sources = Path(router.__file__).parent.rglob("*.py")
+    readers = [str(p) for p in sources if p.name != "settings.py" and reads.search(p.read_text())]
+    assert readers == []
+
+
+def test_feedback_with_an_empty_log_has_no_log(data_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("ROUTER_DECISION_LOG", str(tmp_path / "env.db"))
+    with pytest.raises(DataError, match="needs the decision log"):
+        record_feedback("a" * 32, 0, log="", data_dir=data_copy)

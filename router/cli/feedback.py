@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from router.cli.options import DataDirOption, LogOption
+from router.cli.options import DataDirOption, LogOption, required_log
 from router.cli.output import emit, fail
 from router.errors import RouterError
 from router.settings import DATA_DIR
@@ -70,8 +70,7 @@ def review(
     """Label logged decisions most worth it (uncertain first, then near the threshold): y / n / s(kip) / q(uit)."""
     from router.loop.review import export_queue, review_queue
 
-    if log is None:
-        raise typer.BadParameter("give --log or set ROUTER_DECISION_LOG", param_hint="--log")
+    log = required_log(log)
     try:
         queue = review_queue(log, data_dir, limit)
         if export is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from router.decision_log.backends import open_log
 from router.decision_log.redact import is_hashed
 from router.errors import DataError, LabelConflictError, RouterError
 from router.fs import append_jsonl, locked
-from router.settings import DATA_DIR, ENV_LOG
+from router.settings import DATA_DIR, ENV_LOG, decision_log_address
 
 FEEDBACK_DIR = "feedback"
 FEEDBACK_FILE = "feedback.jsonl"
@@ -169,14 +168,14 @@ def record_feedback(
 ) -> LabelResult:
     """Label a logged decision (`target` a 32-hex decision id) or a text; append it to feedback.jsonl.
 
-    A decision id is looked up in `log` (default `ROUTER_DECISION_LOG`). For label 1 without
+    A decision id is looked up in `log` (default `ROUTER_DECISION_LOG`; empty: none). For label 1 without
     `criteria`, the criteria the model matched are used. Raises `LabelConflictError` on a conflict,
     `DataError` on a bad label; a duplicate is reported in the result and not written.
     """
     record: dict[str, Any] = {}
     text = target
     if DECISION_ID.match(target):
-        log = log if log is not None else os.environ.get(ENV_LOG) or None
+        log = decision_log_address(log)
         if log is None:
             raise DataError(f"a decision id needs the decision log: pass --log or set {ENV_LOG}")
         decision = open_log(log).get(target)
