@@ -154,3 +154,26 @@ def test_feedback_with_an_empty_log_has_no_log(data_copy, tmp_path, monkeypatch)
     monkeypatch.setenv("ROUTER_DECISION_LOG", str(tmp_path / "env.db"))
     with pytest.raises(DataError, match="needs the decision log"):
         record_feedback("a" * 32, 0, log="", data_dir=data_copy)
+
+
+def test_a_label_store_reads_again_when_another_writer_added_labels(data_copy):
+    from router.loop.feedback import LabelIndex, LabelStore
+
+    store = LabelStore(data_copy)
+    assert store.add("feedback.jsonl", [("a", {"text": NEW[1][0], "label": 0, "criteria": []})]).added
+    loads = []
+    real = LabelIndex.load.__func__
+
+    def counting(cls, data_dir):
+        loads.append(data_dir)
+        return real(cls, data_dir)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(LabelIndex, "load", classmethod(counting))
+        text, _, criteria = NEW[0]
+        assert store.add("feedback.jsonl", [("b", {"text": text + " now", "label": 1, "criteria": criteria})]).added
+        assert loads == []  # only its own append since it read: nothing read again
+        record_feedback(text, 1, criteria, data_dir=data_copy)  # another writer
+        result = store.add("feedback.jsonl", [("c", {"text": text, "label": 0, "criteria": []})])
+    assert len(loads) == 2  # the other writer's own read, then this store's read again
+    assert not result.added and isinstance(result.errors[0][1], LabelConflictError)
