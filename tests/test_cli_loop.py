@@ -195,3 +195,13 @@ def test_review_opens_the_log_and_parses_the_data_once(fake_registry, data_copy,
     assert calls == {"log_opened": 1, "labels_parsed": 1, "agent_parsed": 1}  # once per session, not per answer
     feedback = (data_copy / "feedback" / "feedback.jsonl").read_text().splitlines()
     assert len(feedback) == 4 and all(json.loads(line)["decision_id"] for line in feedback)
+
+
+def test_review_export_does_not_need_the_agent_file(fake_registry, data_copy, tmp_path):
+    log = tmp_path / "d.db"
+    route_logged(fake_registry, log)
+    for agent in (data_copy / "agents").iterdir():
+        agent.write_text("not an agent definition")
+    result = run("review", "--log", log, "--data-dir", data_copy, "--export", tmp_path / "queue.jsonl")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["exported"] == 4

@@ -15,6 +15,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -141,9 +142,13 @@ class LabelStore:
 
     def __init__(self, data_dir: str | Path) -> None:
         self.data_dir = Path(data_dir)
-        self.ids = criteria_ids(self.data_dir)
         self._index: LabelIndex | None = None
         self._seen: FileState = {}
+
+    @cached_property
+    def ids(self) -> Collection[str] | None:
+        """The agent's criterion ids, read on first use (an export of the queue never needs them)."""
+        return criteria_ids(self.data_dir)
 
     def index(self) -> LabelIndex:
         """Every label now: the one already read, unless a file changed since."""
