@@ -64,6 +64,12 @@ def default_agent_file(data_dir: Path = DATA_DIR) -> Path:
     return Path(data_dir) / AGENTS_DIR / f"{DEFAULT_AGENT}.md"
 
 
+def decision_log_address(given: str | Path | None = None) -> str | Path | None:
+    """The decision log to use: `given`, else `ROUTER_DECISION_LOG`; an empty value (either) means no log."""
+    address = given if given is not None else os.environ.get(ENV_LOG)
+    return address or None
+
+
 def checkout() -> Path | None:
     """The repository root when running from a checkout (editable install), else None."""
     if (_SOURCE_PARENT / "pyproject.toml").is_file() and (_SOURCE_PARENT / MODELS_DIR).is_dir():

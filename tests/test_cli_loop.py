@@ -131,6 +131,7 @@ def test_exit_codes(fake_registry, fake_model, data_copy, tmp_path):
     assert run("label", "import", tmp_path / "absent.jsonl").exit_code == 2
 
     assert run("review", "--data-dir", data_copy).exit_code == 2  # no log
+    assert run("review", "--log", "", "--data-dir", data_copy).exit_code == 2  # an empty address is no log
     result = run("review", "--log", tmp_path / "absent.db", "--data-dir", data_copy)
     assert result.exit_code == 1 and "no decision log" in result.stderr
     assert run("review", "--log", log, "--data-dir", data_copy, "--limit", 0).exit_code == 2
@@ -162,3 +163,46 @@ def test_the_loop_commands_keep_the_cli_import_light():
     modules = ["router.cli.app", "router.artifacts.registry", "router.decision_log.sqlite", "router.loop.feedback"]
     code = "import " + ", ".join([*modules, "router.loop.review"])
     assert loaded_heavy_modules(code) == []
+
+
+def test_review_opens_the_log_and_parses_the_data_once(fake_registry, data_copy, tmp_path, monkeypatch):
+    import router.dataset.agent as agent_module
+    from router.decision_log.sqlite import DecisionLog
+    from router.loop.feedback import LabelIndex
+
+    log = tmp_path / "d.db"
+    route_logged(fake_registry, log)
+    calls = {"log_opened": 0, "labels_parsed": 0, "agent_parsed": 0}
+    open_log, load, parse_agent = DecisionLog._open, LabelIndex.load.__func__, agent_module.parse_agent
+
+    def counting_open(self, *args, **kwargs):
+        calls["log_opened"] += 1
+        return open_log(self, *args, **kwargs)
+
+    def counting_load(cls, *args, **kwargs):
+        calls["labels_parsed"] += 1
+        return load(cls, *args, **kwargs)
+
+    def counting_parse(*args, **kwargs):
+        calls["agent_parsed"] += 1
+        return parse_agent(*args, **kwargs)
+
+    monkeypatch.setattr(DecisionLog, "_open", counting_open)
+    monkeypatch.setattr(LabelIndex, "load", classmethod(counting_load))
+    monkeypatch.setattr(agent_module, "parse_agent", counting_parse)
+    result = run("review", "--log", log, "--data-dir", data_copy, input="n\nn\nn\nn\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout.splitlines()[-1]) == {"queued": 4, "labeled": 4, "skipped": 0, "conflicts": 0}
+    assert calls == {"log_opened": 1, "labels_parsed": 1, "agent_parsed": 1}  # once per session, not per answer
+    feedback = (data_copy / "feedback" / "feedback.jsonl").read_text().splitlines()
+    assert len(feedback) == 4 and all(json.loads(line)["decision_id"] for line in feedback)
+
+
+def test_review_export_does_not_need_the_agent_file(fake_registry, data_copy, tmp_path):
+    log = tmp_path / "d.db"
+    route_logged(fake_registry, log)
+    for agent in (data_copy / "agents").iterdir():
+        agent.write_text("not an agent definition")
+    result = run("review", "--log", log, "--data-dir", data_copy, "--export", tmp_path / "queue.jsonl")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["exported"] == 4

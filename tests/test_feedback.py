@@ -1,5 +1,6 @@
 import json
 import multiprocessing
+import re
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,51 @@ def test_append_after_a_torn_line_keeps_lines_apart(tmp_path):
     path.write_text('{"text": "half')
     append_jsonl(path, [{"text": "whole", "label": 0}])
     assert path.read_text().splitlines()[1] == '{"text": "whole", "label": 0}'
+
+
+def test_one_function_owns_the_decision_log_address(monkeypatch, tmp_path):
+    import router
+    from router.settings import decision_log_address
+
+    monkeypatch.delenv("ROUTER_DECISION_LOG", raising=False)
+    assert decision_log_address() is None and decision_log_address("") is None
+    monkeypatch.setenv("ROUTER_DECISION_LOG", "")
+    assert decision_log_address() is None
+    monkeypatch.setenv("ROUTER_DECISION_LOG", str(tmp_path / "env.db"))
+    assert decision_log_address() == str(tmp_path / "env.db")
+    assert decision_log_address("given.db") == "given.db"
+    assert decision_log_address("") is None  # an empty value is no log, even with the variable set
+    # nobody else reads the variable
+    reads = re.compile(r"environ\.get\(ENV_LOG\)|envvar=ENV_LOG\b")
+    sources = Path(router.__file__).parent.rglob("*.py")
+    readers = [str(p) for p in sources if p.name != "settings.py" and reads.search(p.read_text())]
+    assert readers == []
+
+
+def test_feedback_with_an_empty_log_has_no_log(data_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("ROUTER_DECISION_LOG", str(tmp_path / "env.db"))
+    with pytest.raises(DataError, match="needs the decision log"):
+        record_feedback("a" * 32, 0, log="", data_dir=data_copy)
+
+
+def test_a_label_store_reads_again_when_another_writer_added_labels(data_copy):
+    from router.loop.feedback import LabelIndex, LabelStore
+
+    store = LabelStore(data_copy)
+    assert store.add("feedback.jsonl", [("a", {"text": NEW[1][0], "label": 0, "criteria": []})]).added
+    loads = []
+    real = LabelIndex.load.__func__
+
+    def counting(cls, data_dir):
+        loads.append(data_dir)
+        return real(cls, data_dir)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(LabelIndex, "load", classmethod(counting))
+        text, _, criteria = NEW[0]
+        assert store.add("feedback.jsonl", [("b", {"text": text + " now", "label": 1, "criteria": criteria})]).added
+        assert loads == []  # only its own append since it read: nothing read again
+        record_feedback(text, 1, criteria, data_dir=data_copy)  # another writer
+        result = store.add("feedback.jsonl", [("c", {"text": text, "label": 0, "criteria": []})])
+    assert len(loads) == 2  # the other writer's own read, then this store's read again
+    assert not result.added and isinstance(result.errors[0][1], LabelConflictError)

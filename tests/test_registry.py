@@ -162,3 +162,37 @@ def test_server_reload_endpoint_serves_the_promoted_version(fake_registry, fake_
         now = client.post("/v1/reload").json()
         assert now["model_version"] == first["model_version"] + "-t" and now["threshold"] == 0.05
         assert client.post("/v1/route", json={"text": TEXTS[0]}).json()["threshold"] == 0.05
+
+
+def test_publishing_stages_once_and_writes_metadata_once(small_data, tmp_path, monkeypatch):
+    """The model is written straight into the registry's staging folder and `metadata.json` once, with its version."""
+    folder_renames: list[str] = []
+    metadata_writes: list[Path] = []
+    real_rename, real_replace, real_write_text = os.rename, os.replace, Path.write_text
+
+    def rename(src, dst, *args, **kwargs):
+        if Path(src).is_dir():
+            folder_renames.append(Path(dst).name)
+        return real_rename(src, dst, *args, **kwargs)
+
+    def replace(src, dst, *args, **kwargs):
+        if Path(dst).name == "metadata.json":
+            metadata_writes.append(Path(dst))
+        return real_replace(src, dst, *args, **kwargs)
+
+    def write_text(self, *args, **kwargs):
+        if self.name == "metadata.json":
+            metadata_writes.append(self)
+        return real_write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", rename)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(Path, "write_text", write_text)
+    root = tmp_path / "reg"
+    meta = train_and_publish(TrainConfig(data_dir=small_data, encoder="router-hashing-256"), root)
+    assert folder_renames == ["v0001"]  # staged once, renamed into place once
+    assert len(metadata_writes) == 1
+    assert meta.version == "v0001" and registry.current(root) == "v0001"
+    assert json.loads((root / "versions" / "v0001" / "metadata.json").read_text())["version"] == "v0001"
+    assert [p.name for p in (root / "versions").iterdir()] == ["v0001"]  # no staging left behind
+    assert load_router(root).route(TEXTS[0]).probability >= 0.0

@@ -145,3 +145,25 @@ def test_retrain_killed_at_random_points_leaves_current_loadable(fake_registry, 
     summary = retrain(config(fake_registry, data_copy, tmp_path, tolerance=1.0))  # after the kills, a retrain works
     assert summary["promoted"] and registry.current(fake_registry) == summary["candidate"]["version"]
     assert not [p for p in (fake_registry / "versions").iterdir() if p.name.startswith(".")]  # stale staging removed
+
+
+def test_retrain_reads_the_agent_and_splits_once(fake_registry, data_copy, fresh_rows, tmp_path, monkeypatch):
+    import router.training.fit as fit_module
+
+    calls = {"agent": 0, "examples": 0}
+    parse_agent, load_examples = fit_module.parse_agent, fit_module.load_examples
+
+    def count_agent(*args, **kwargs):
+        calls["agent"] += 1
+        return parse_agent(*args, **kwargs)
+
+    def count_examples(*args, **kwargs):
+        calls["examples"] += 1
+        return load_examples(*args, **kwargs)
+
+    monkeypatch.setattr(fit_module, "parse_agent", count_agent)
+    monkeypatch.setattr(fit_module, "load_examples", count_examples)
+    import_labels(write_labels(tmp_path / "new.jsonl", fresh_rows[:40]), data_copy)
+    summary = retrain(config(fake_registry, data_copy, tmp_path, tolerance=1.0))
+    assert calls == {"agent": 1, "examples": 3}  # the agent file once, train/dev/test once each
+    assert summary["new_labels"]["train"] > 0

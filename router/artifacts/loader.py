@@ -17,7 +17,7 @@ from router.core.router import LoadedModel, Reloader, Router
 from router.decision_log.backends import open_log
 from router.encoders.catalog import RUNTIMES, get_encoder
 from router.errors import DataError, NotPreparedError
-from router.settings import DEFAULT_LOG_TEXT, ENV_BACKEND, ENV_LOG, ENV_LOG_TEXT
+from router.settings import DEFAULT_LOG_TEXT, ENV_BACKEND, ENV_LOG_TEXT, decision_log_address
 
 
 class LogFromEnv(Enum):
@@ -91,7 +91,7 @@ def load_router(
     if runtime not in RUNTIMES:
         raise DataError(f"unknown backend {runtime!r}; expected one of {', '.join(RUNTIMES)}")
     model = load_model(resolve(source), runtime, fast_only=fast_only)
-    target = os.environ.get(ENV_LOG) if log is LogFromEnv.FROM_ENV else log
+    target = decision_log_address() if log is LogFromEnv.FROM_ENV else log
     text_mode = log_text or os.environ.get(ENV_LOG_TEXT) or DEFAULT_LOG_TEXT
     sink = open_log(target, text_mode) if target else None
     if sink is not None:

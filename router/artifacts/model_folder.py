@@ -42,11 +42,7 @@ def write_model_folder(
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
     try:
-        for name, obj in objects.items():
-            save_skops(obj, staging / name)
-        for name, write in (arrays or {}).items():
-            write(staging / name)
-        digests = artifact_digests(staging, [*objects, *(arrays or {})])
+        digests = write_model_files(staging, objects, arrays)
         write_metadata(staging, replace(metadata, artifacts=digests))
         old = None
         if folder.exists():
@@ -58,6 +54,22 @@ def write_model_folder(
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+
+
+def write_model_files(
+    folder: Path, objects: dict[str, Any], arrays: dict[str, Callable[[Path], None]] | None = None
+) -> dict[str, str]:
+    """Write skops and array files into `folder` (created private if missing); returns their SHA-256 by name.
+
+    Neither `metadata.json` nor atomicity: `folder` is a staging folder that nothing reads yet.
+    """
+    folder = Path(folder)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name, obj in objects.items():
+        save_skops(obj, folder / name)
+    for name, write in (arrays or {}).items():
+        write(folder / name)
+    return artifact_digests(folder, [*objects, *(arrays or {})])
 
 
 def write_metadata(folder: Path, metadata: ModelMetadata) -> None:

@@ -22,11 +22,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from router.artifacts.model_folder import METADATA_FILE, check_model_folder
+from router.artifacts.model_folder import METADATA_FILE, check_model_folder, read_metadata
 from router.errors import ModelNotFoundError, RegistryError, RouterError
 from router.fs import append_jsonl, fsync_dir, fsync_tree, locked, temp_files, write_text_atomic
+
+if TYPE_CHECKING:
+    from router.core.metadata import ModelMetadata
 
 CURRENT = "current"
 HISTORY = "history"
@@ -157,15 +160,18 @@ def publish(
     *,
     promote: bool,
     reason: str,
+    metadata: ModelMetadata | None = None,
     expected_current: str | None = None,
     check_current: bool = False,
     finalize: Callable[[Path, str, bool], None] | None = None,
 ) -> tuple[str, bool]:
     """Number a staged model folder, rename it into `versions/` and, with `promote`, make it current.
 
-    With `check_current`, it is only made current if `current` is still `expected_current` (nobody
-    switched it meanwhile). `finalize(folder, version, promoted)` may add files before the rename.
-    Returns (version, promoted).
+    `metadata` (with the files' SHA-256) is the staged model's when its `metadata.json` is not written
+    yet; it is written here, once, with the version number. The folder is checked whole before the
+    rename. With `check_current`, it is only made current if `current` is still `expected_current`
+    (nobody switched it meanwhile). `finalize(folder, version, promoted)` may add files before the
+    rename. Returns (version, promoted).
     """
     root = Path(root)
     check_root(root)
@@ -173,8 +179,9 @@ def publish(
         names = versions(root)
         version = f"v{int(names[-1][1:]) + 1 if names else 1:04d}"
         promoted = promote and (not check_current or current_or_none(root) == expected_current)
-        meta = check_model_folder(staged).with_version(version)
+        meta = (metadata if metadata is not None else read_metadata(staged)).with_version(version)
         write_text_atomic(staged / METADATA_FILE, json.dumps(meta.to_dict(), indent=2) + "\n", mode=0o644)
+        check_model_folder(staged)
         if finalize is not None:
             finalize(staged, version, promoted)
         fsync_tree(staged)

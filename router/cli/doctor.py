@@ -10,7 +10,15 @@ from typing import Any
 from router.cli.options import JsonOption, ModelOption
 from router.cli.output import emit, print_table, wants_json
 from router.errors import RouterError
-from router.settings import ENV_BACKEND, ENV_LOG, cache_root, checkout, default_registry, user_home, version
+from router.settings import (
+    ENV_BACKEND,
+    cache_root,
+    checkout,
+    decision_log_address,
+    default_registry,
+    user_home,
+    version,
+)
 
 LIBRARIES = ("numpy", "onnxruntime", "tokenizers", "scikit-learn", "skops", "sentence-transformers", "torch")
 
@@ -49,7 +57,7 @@ def diagnose(model: Any = None) -> dict[str, Any]:
         "train_publishes_to": str(default_registry()),
         "user_home": str(user_home()),
         "cache": {"root": str(cache_root()), "embeddings": str(cache_root() / "embeddings")},
-        "decision_log": os.environ.get(ENV_LOG) or None,
+        "decision_log": decision_log_address(),
         "libraries": {},
     }
     for name in LIBRARIES:

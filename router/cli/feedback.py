@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from router.cli.options import DataDirOption, LogOption
+from router.cli.options import DataDirOption, LogOption, required_log
 from router.cli.output import emit, fail
 from router.errors import RouterError
 from router.settings import DATA_DIR
 
 if TYPE_CHECKING:
     from router.decision_log.base import LoggedDecision
+    from router.loop.review import ReviewSession
 
 label_app = typer.Typer(help="Add labels from elsewhere.", no_args_is_help=True)
 
@@ -68,12 +69,12 @@ def review(
     export: Annotated[Path | None, typer.Option("--export", help="Write the queue as JSONL instead of asking.")] = None,
 ) -> None:
     """Label logged decisions most worth it (uncertain first, then near the threshold): y / n / s(kip) / q(uit)."""
-    from router.loop.review import export_queue, review_queue
+    from router.loop.review import ReviewSession, export_queue
 
-    if log is None:
-        raise typer.BadParameter("give --log or set ROUTER_DECISION_LOG", param_hint="--log")
+    log = required_log(log)
     try:
-        queue = review_queue(log, data_dir, limit)
+        session = ReviewSession(log, data_dir)  # the log opened and the data folder parsed once
+        queue = session.queue(limit)
         if export is not None:
             export_queue(queue, export)
             emit({"exported": len(queue), "file": str(export)})
@@ -88,7 +89,7 @@ def review(
         if answer == "s":
             counts["skipped"] += 1
             continue
-        counts[_label(decision, answer, log, data_dir)] += 1
+        counts[_label(session, decision, answer)] += 1
     emit(counts)
 
 
@@ -107,10 +108,8 @@ def _ask(decision: LoggedDecision, i: int, n: int) -> str:
             return answer
 
 
-def _label(decision: LoggedDecision, answer: str, log: str, data_dir: Path) -> str:
-    from router.loop.feedback import criteria_ids, record_feedback
-
-    known = list(criteria_ids(data_dir) or [])
+def _label(session: ReviewSession, decision: LoggedDecision, answer: str) -> str:
+    known = list(session.criteria_ids or [])
     criteria: list[str] = []
     while answer == "y":
         default = ",".join(decision.criterion_ids)
@@ -121,7 +120,7 @@ def _label(decision: LoggedDecision, answer: str, log: str, data_dir: Path) -> s
             break
         typer.echo(f"unknown criteria {unknown}" if unknown else "label 1 needs at least one criterion", err=True)
     try:
-        result = record_feedback(decision.decision_id, int(answer == "y"), criteria, log=log, data_dir=data_dir)
+        result = session.label(decision, int(answer == "y"), criteria)
     except RouterError as err:
         typer.echo(f"error: {err}", err=True)
         return "conflicts"

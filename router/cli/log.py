@@ -12,10 +12,9 @@ from typing import Annotated
 
 import typer
 
-from router.cli.options import LogOption
+from router.cli.options import LogOption, required_log
 from router.cli.output import emit, fail
 from router.errors import RouterError
-from router.settings import ENV_LOG
 
 log_app = typer.Typer(help="The decision log: SQLite file (default) or PostgreSQL.", no_args_is_help=True)
 
@@ -31,18 +30,12 @@ def parse_age(text: str) -> timedelta:
     return timedelta(**{_UNITS[match[2]]: int(match[1])})
 
 
-def _required(log: str | None) -> str:
-    if log is None:
-        raise typer.BadParameter(f"give --log or set {ENV_LOG}", param_hint="--log")
-    return log
-
-
 @log_app.command("migrate")
 def migrate(log: LogOption = None) -> None:
     """Create the decision log, or bring its schema up to this version; prints the versions before and after."""
     from router.decision_log.backends import open_log
 
-    target = _required(log)
+    target = required_log(log)
     try:
         done = open_log(target).migrate()
     except RouterError as err:
@@ -59,7 +52,7 @@ def purge(
     from router.decision_log.backends import open_log
 
     age = parse_age(older_than)
-    target = _required(log)
+    target = required_log(log)
     try:
         store = open_log(target)
         deleted = store.purge(age)

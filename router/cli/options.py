@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from router.core.metadata import ENCODER_RUNTIMES
-from router.settings import ENV_LOG, ENV_LOG_TEXT, LOG_TEXT_MODES
+from router.settings import ENV_LOG, ENV_LOG_TEXT, LOG_TEXT_MODES, decision_log_address
 
 
 def one_of(choices: Sequence[str]) -> Callable[[str | None], str | None]:
@@ -21,6 +21,19 @@ def one_of(choices: Sequence[str]) -> Callable[[str | None], str | None]:
         return value
 
     return check
+
+
+def log_address(value: str | None) -> str | None:
+    """The `--log` callback: the option, else `ROUTER_DECISION_LOG` (`decision_log_address`); empty is no log."""
+    address = decision_log_address(value)
+    return None if address is None else str(address)
+
+
+def required_log(log: str | None) -> str:
+    """The decision log a command cannot do without; a usage error when none is given."""
+    if log is None:
+        raise typer.BadParameter(f"give --log or set {ENV_LOG}", param_hint="--log")
+    return log
 
 
 ModelOption = Annotated[
@@ -36,7 +49,7 @@ LogOption = Annotated[
     str | None,
     typer.Option(
         "--log",
-        envvar=ENV_LOG,
+        callback=log_address,
         help="Decision log: an SQLite file, or a postgresql:// URL (default ROUTER_DECISION_LOG).",
     ),
 ]

@@ -8,13 +8,14 @@ whose normalised form is already labeled the other way anywhere under the data f
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +23,12 @@ from router.core.texts import normalise
 from router.dataset.agent import find_agent
 from router.dataset.examples import Example, parse_file, parse_record
 from router.decision_log.backends import open_log
+from router.decision_log.base import LoggedDecision
 from router.decision_log.redact import is_hashed
 from router.errors import DataError, LabelConflictError, RouterError
 from router.fs import append_jsonl, locked
 from router.jsonl import decode_line, loads
-from router.settings import DATA_DIR, ENV_LOG
+from router.settings import DATA_DIR, ENV_LOG, decision_log_address
 
 FEEDBACK_DIR = "feedback"
 FEEDBACK_FILE = "feedback.jsonl"
@@ -110,30 +112,71 @@ def criteria_ids(data_dir: Path) -> Collection[str] | None:
 
 
 def add_labels(data_dir: Path, filename: str, records: Sequence[tuple[str, Any]]) -> LabelResult:
-    """Validate `(where, object)` records and append the new ones to `data_dir/feedback/filename`.
+    """Validate `(where, object)` records and append the new ones to `data_dir/feedback/filename`."""
+    return LabelStore(data_dir).add(filename, records)
 
-    The conflict check and the append happen under one lock, so concurrent writers can neither lose a
-    line nor both add the same text with different labels.
+
+FileState = dict[Path, tuple[int, int, int]]
+
+
+def _file_state(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def _files_state(data_dir: Path) -> FileState:
+    """Size, mtime and inode of every JSONL file under `data_dir`: what tells that a file changed."""
+    state: FileState = {}
+    for path in Path(data_dir).rglob("*.jsonl"):
+        with contextlib.suppress(OSError):  # removed meanwhile: it is simply not there
+            state[path] = _file_state(path)
+    return state
+
+
+class LabelStore:
+    """A data folder's labels for a run of appends (a review session): its agent and labels parsed once.
+
+    The labels are read again only when a JSONL file under the folder changed since they were read
+    (another writer, an edit), so the conflict check stays as safe as re-reading before every append.
     """
-    folder = Path(data_dir) / FEEDBACK_DIR
-    result = LabelResult(folder / filename)
-    ids = criteria_ids(Path(data_dir))
-    try:
-        return _add_labels(folder, result, ids, records)
-    except OSError as err:
-        raise DataError(f"{folder}: cannot write labels ({err.strerror or err})") from None
 
+    def __init__(self, data_dir: str | Path) -> None:
+        self.data_dir = Path(data_dir)
+        self._index: LabelIndex | None = None
+        self._seen: FileState = {}
 
-def _add_labels(
-    folder: Path, result: LabelResult, ids: Collection[str] | None, records: Sequence[tuple[str, Any]]
-) -> LabelResult:
-    data_dir = folder.parent
-    with locked(folder, LOCK_FILE):
-        index = LabelIndex.load(Path(data_dir))
+    @cached_property
+    def ids(self) -> Collection[str] | None:
+        """The agent's criterion ids, read on first use (an export of the queue never needs them)."""
+        return criteria_ids(self.data_dir)
+
+    def index(self) -> LabelIndex:
+        """Every label now: the one already read, unless a file changed since."""
+        state = _files_state(self.data_dir)
+        if self._index is None or state != self._seen:
+            self._index, self._seen = LabelIndex.load(self.data_dir), state
+        return self._index
+
+    def add(self, filename: str, records: Sequence[tuple[str, Any]]) -> LabelResult:
+        """Validate `(where, object)` records and append the new ones to `feedback/filename`.
+
+        The conflict check and the append happen under one lock, so concurrent writers can neither
+        lose a line nor both add the same text with different labels.
+        """
+        folder = self.data_dir / FEEDBACK_DIR
+        result = LabelResult(folder / filename)
+        try:
+            with locked(folder, LOCK_FILE):
+                return self._add(result, records)
+        except OSError as err:
+            raise DataError(f"{folder}: cannot write labels ({err.strerror or err})") from None
+
+    def _add(self, result: LabelResult, records: Sequence[tuple[str, Any]]) -> LabelResult:
+        index = self.index()
         rows = []
         for where, obj in records:
             try:
-                example = parse_record(obj, ids)
+                example = parse_record(obj, self.ids)
                 _check_extra(example)
                 found = index.check(example)
             except RouterError as err:
@@ -150,7 +193,8 @@ def _add_labels(
             result.added.append(example)
         if rows:
             append_jsonl(result.path, rows)
-    return result
+            self._seen[result.path] = _file_state(result.path)  # our own lines are in the index already
+        return result
 
 
 def _check_extra(example: Example) -> None:
@@ -169,34 +213,36 @@ def record_feedback(
 ) -> LabelResult:
     """Label a logged decision (`target` a 32-hex decision id) or a text; append it to feedback.jsonl.
 
-    A decision id is looked up in `log` (default `ROUTER_DECISION_LOG`). For label 1 without
+    A decision id is looked up in `log` (default `ROUTER_DECISION_LOG`; empty: none). For label 1 without
     `criteria`, the criteria the model matched are used. Raises `LabelConflictError` on a conflict,
     `DataError` on a bad label; a duplicate is reported in the result and not written.
     """
-    record: dict[str, Any] = {}
-    text = target
+    store = LabelStore(data_dir)
     if DECISION_ID.match(target):
-        log = log if log is not None else os.environ.get(ENV_LOG) or None
+        log = decision_log_address(log)
         if log is None:
             raise DataError(f"a decision id needs the decision log: pass --log or set {ENV_LOG}")
-        decision = open_log(log).get(target)
-        if is_hashed(decision.text):
-            raise DataError(
-                f"decision {target} was logged with --log-text hash: its text is not stored; label the text itself"
-            )
-        text = decision.text
-        if label == 1 and not criteria:
-            criteria = decision.criterion_ids
-        record = {"decision_id": decision.decision_id, "model_version": decision.model_version}
-    obj = {
-        "text": text,
-        "label": label,
-        "criteria": list(criteria),
-        "source": "feedback",
-        **record,
-        "labeled_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    result = add_labels(Path(data_dir), FEEDBACK_FILE, [("feedback", obj)])
+        return label_decision(open_log(log).get(target), label, criteria, store)
+    return _append_feedback(store, {"text": target, "label": label, "criteria": list(criteria)})
+
+
+def label_decision(decision: LoggedDecision, label: int, criteria: Sequence[str], store: LabelStore) -> LabelResult:
+    """Label a decision already read from the log (`record_feedback` without the log look-up)."""
+    if is_hashed(decision.text):
+        raise DataError(
+            f"decision {decision.decision_id} was logged with --log-text hash: its text is not stored; "
+            "label the text itself"
+        )
+    if label == 1 and not criteria:
+        criteria = decision.criterion_ids
+    obj = {"text": decision.text, "label": label, "criteria": list(criteria)}
+    return _append_feedback(store, obj, {"decision_id": decision.decision_id, "model_version": decision.model_version})
+
+
+def _append_feedback(store: LabelStore, obj: dict[str, Any], decision: dict[str, Any] | None = None) -> LabelResult:
+    row = {**obj, "source": "feedback", **(decision or {})}
+    row["labeled_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    result = store.add(FEEDBACK_FILE, [("feedback", row)])
     if result.errors:
         raise result.errors[0][1]
     return result

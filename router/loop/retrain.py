@@ -131,7 +131,7 @@ def gate_rows(
 
 def _score(folder: Path, meta: ModelMetadata, texts: list[str], cache_dir: str | None) -> np.ndarray:
     X = SentenceEmbedder(meta.encoder.name, cache_dir=cache_dir, runtime=meta.encoder.runtime).transform(texts)
-    delegate, _ = load_model_heads(folder, read_metadata(folder))
+    delegate, _ = load_model_heads(folder, meta)  # a staged candidate has no metadata.json yet
     return np.asarray(delegate.proba(X), dtype=float)
 
 
@@ -165,12 +165,11 @@ def retrain(config: RetrainConfig) -> dict[str, Any]:
     )
     base = load_training_data(train_config)
     new = sort_new_labels(load_feedback(config.data_dir), base.splits, config.holdout)
-    data = load_training_data(train_config, extra=new.train)
+    data = base.with_extra(new.train)  # the files are read once: `base` plus the new labels
     stage = staging_folder(root)
     try:
         fitted = fit(train_config, data)
-        candidate_meta = describe(fitted, data, train_config)
-        save(fitted, candidate_meta, stage)
+        candidate_meta = save(fitted, describe(fitted, data, train_config), stage)
         summary = compare(config, stage, candidate_meta, current_folder, current_meta, base.splits["test"], new)
         summary["previous"] = previous
 
@@ -189,6 +188,7 @@ def retrain(config: RetrainConfig) -> dict[str, Any]:
             stage,
             promote=summary["passed"],
             reason="retrain",
+            metadata=candidate_meta,
             expected_current=previous,
             check_current=True,
             finalize=finalize,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +35,18 @@ class TrainingData:
         """Every named example list: the splits, then the evaluation files."""
         return {**self.splits, **(self.evals or {})}
 
+    def with_extra(self, extra: Sequence[Example]) -> TrainingData:
+        """The same data with `extra` examples (new labels) added to the train split; no file is read again."""
+        splits = {**self.splits, "train": [*self.splits["train"], *extra]}
+        return replace(self, splits=splits, extra=(*self.extra, *extra))
+
 
 def load_training_data(config: TrainConfig, extra: Sequence[Example] = ()) -> TrainingData:
     """Read the agent file and the splits; `extra` examples (new labels) join the train split."""
     spec = parse_agent(config.agent or agent_file(config.data_dir))
     splits = {name: load_examples(resolve_data(name, config.data_dir), spec.ids) for name in SPLITS}
-    splits["train"] = [*splits["train"], *extra]
     evals = {str(path): load_examples(Path(path), spec.ids) for path in config.eval_files}
-    return TrainingData(spec, splits, tuple(extra), evals)
+    return TrainingData(spec, splits, evals=evals).with_extra(extra)
 
 
 @dataclass(frozen=True)

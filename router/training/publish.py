@@ -24,11 +24,10 @@ def train_and_publish(config: TrainConfig, out: Path, extra: Sequence[Example] =
     check_root(out)
     data = load_training_data(config, extra)
     fitted = fit(config, data)
-    metadata = describe(fitted, data, config)
     stage = staging_folder(out)
     try:
-        save(fitted, metadata, stage)
-        version, _ = publish(out, stage, promote=True, reason="train")
+        metadata = save(fitted, describe(fitted, data, config), stage)
+        version, _ = publish(out, stage, promote=True, reason="train", metadata=metadata)
     except OSError as err:  # a full disk while saving
         raise RegistryError(f"{out}: cannot write the model ({err.strerror or err})") from None
     finally:
