@@ -23,7 +23,11 @@ def train(
         ),
     ] = None,
     agent: Annotated[
-        Path | None, typer.Option("--agent", help="Agent file (default: DATA_DIR/agents/<default>.md).")
+        Path | None,
+        typer.Option(
+            "--agent",
+            help="Agent file (default: the one targets.yaml names, else the only file in DATA_DIR/agents/).",
+        ),
     ] = None,
     encoder: Annotated[str, typer.Option(help="Encoder name or path.")] = DEFAULT_ENCODER,
     encoder_runtime: EncoderRuntimeOption = "fp32",
