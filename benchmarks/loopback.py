@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -17,6 +15,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for tests.live_server
+from tests.live_server import serving
 
 #: Variables a benchmark server must not inherit: auth, a decision log, the tests' fake encoder.
 UNSET = ("ROUTER_TOKEN", "ROUTER_DECISION_LOG", "ROUTER_PLUGINS")
@@ -30,41 +31,12 @@ def peak_rss_mb(pid: int) -> float:
     raise SystemExit(f"no VmHWM for process {pid}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def running_server(model: Path | str | None, *options: str, timeout: float = 120) -> Iterator[tuple[str, int]]:
     """A `router serve` subprocess on the ONNX backend: its base URL and pid, once the model is loaded."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "router", "serve", "--port", str(port), *options]
-    if model:
-        cmd += ["--model", str(model)]
     env = {k: v for k, v in os.environ.items() if k not in UNSET} | {"ROUTER_BACKEND": "onnx"}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("router serve did not start")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).json()["model_loaded"]:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with serving(model, env, Path(os.devnull), *options, timeout=timeout) as served:
+        yield served
 
 
 async def load(url: str, texts: list[str], clients: int, requests: int) -> tuple[list[float], int, float]:

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from router.serving.http import create_app, default_allowed_hosts
 from router.serving.slow_clients import HeaderDeadline
+from tests.live_server import free_port
 
 LOOPBACK = "http://127.0.0.1:8377"
 
@@ -88,9 +89,7 @@ class FastDeadline(HeaderDeadline):
 
 @contextmanager
 def live_server(app, **config) -> Iterator[int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
