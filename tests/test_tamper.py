@@ -70,6 +70,17 @@ def reduce_node(module: str, name: str, *args: object) -> dict:
     }
 
 
+def kind_node(kind: str, *args: object) -> dict:
+    """A node of loader `kind` whose constructor is `check_output(*args)` (its reduce arguments)."""
+    return {
+        "__class__": "check_output",
+        "__module__": "sklearn.utils._testing",
+        "__loader__": kind,
+        "__reduce__": {"args": node_of(args)},
+        "content": node_of({}),
+    }
+
+
 def skops_bytes(schema: dict, files: dict[str, bytes] | None = None) -> bytes:
     """A skops archive: `schema.json` and any other members (the `.npy` arrays a real model's schema names)."""
     out = io.BytesIO()
@@ -194,15 +205,7 @@ SKOPS_CASES: dict[str, SkopsCase] = {
         runs=True,
     ),
     "reduce node kind LossNode with a subprocess constructor": SkopsCase(
-        lambda real, s: skops_bytes(
-            {
-                "__class__": "check_output",
-                "__module__": "sklearn.utils._testing",
-                "__loader__": "LossNode",
-                "__reduce__": {"args": node_of((shell(s),))},
-                "content": node_of({}),
-            }
-        ),
+        lambda real, s: skops_bytes(kind_node("LossNode", shell(s))),
         refused=nodes(f"LossNode {_CHECK_OUTPUT}"),
         runs=True,
     ),
@@ -258,15 +261,7 @@ SKOPS_CASES: dict[str, SkopsCase] = {
     ),
     # skops 0.16 builds sklearn's Tree for any TreeNode, whatever constructor it names: refused by its kind.
     "TreeNode naming a subprocess constructor": SkopsCase(
-        lambda real, s: skops_bytes(
-            {
-                "__class__": "check_output",
-                "__module__": "sklearn.utils._testing",
-                "__loader__": "TreeNode",
-                "__reduce__": {"args": node_of((shell(s),))},
-                "content": node_of({}),
-            }
-        ),
+        lambda real, s: skops_bytes(kind_node("TreeNode", shell(s))),
         refused=nodes(f"TreeNode {_CHECK_OUTPUT}"),
     ),
     "unknown node kind": SkopsCase(
