@@ -87,6 +87,12 @@ def torch_available() -> bool:
     return find_spec("sentence_transformers") is not None
 
 
+#: Why "onnx" runs before its export exists.
+FIRST_EXPORT = (
+    "no ONNX export yet: the first call makes it (needs torch once, one line on stderr), later calls are fast"
+)
+
+
 @dataclass(frozen=True)
 class RuntimeChoice:
     """The runtime that will run an encoder, and why (as `router doctor` prints it)."""
@@ -104,16 +110,13 @@ def explain_runtime(name: str, runtime: str, key: str | None = None, variant: st
     from router.encoders.onnx import export_exists
 
     exported = export_exists(key or encoder_key(name), variant)
-    if variant != "fp32" or runtime == "onnx" or (runtime == "auto" and onnx_available() and exported):
+    can_export = onnx_available() and (exported or torch_available())
+    if variant != "fp32" or runtime == "onnx" or (runtime == "auto" and can_export):
         if exported:
             return RuntimeChoice("onnx", f"the ONNX export ({variant}) is cached: torch-free routing")
-        why = "no ONNX export yet: the first call makes it (needs torch once, one line on stderr), later calls are fast"
-        return RuntimeChoice("onnx", why)
+        return RuntimeChoice("onnx", FIRST_EXPORT)
     if runtime == "torch":
         return RuntimeChoice("torch", "the torch backend was asked for")
-    if onnx_available() and torch_available():
-        why = "no ONNX export yet: the first call makes it (needs torch once, one line on stderr), later calls are fast"
-        return RuntimeChoice("onnx", why)
     missing = "onnxruntime or tokenizers is missing" if not onnx_available() else "no export and no torch to make one"
     return RuntimeChoice("torch", missing)
 
