@@ -77,12 +77,11 @@ def upgrade(conn: psycopg.Connection[Any], where: str) -> int:
         conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
     try:
         with conn.transaction():
-            before = schema_version(conn)
-            base.apply_migrations(
+            before = base.apply_migrations(
                 conn.execute,
+                TABLE_EXISTS,
                 VERSIONS,
                 MIGRATIONS,
-                before,
                 where,
                 lambda version: conn.execute(RECORD_VERSION, (version,)),
             )

@@ -71,12 +71,11 @@ def upgrade(conn: sqlite3.Connection, where: str) -> int:
         return before
     conn.execute("BEGIN IMMEDIATE")
     try:
-        before = schema_version(conn)  # another connection may have migrated while we waited for the lock
-        base.apply_migrations(
+        before = base.apply_migrations(
             conn.execute,
+            TABLE_EXISTS,
             VERSIONS,
             MIGRATIONS,
-            before,
             where,
             lambda version: conn.execute(RECORD_VERSION, (version, datetime.now(UTC).isoformat())),
         )
