@@ -95,6 +95,12 @@ class RuntimeChoice:
     why: str
 
 
+#: Why ONNX runs although its export is not made yet.
+_EXPORT_FIRST = (
+    "no ONNX export yet: the first call makes it (needs torch once, one line on stderr), later calls are fast"
+)
+
+
 def explain_runtime(name: str, runtime: str, key: str | None = None, variant: str = "fp32") -> RuntimeChoice:
     """The runtime that will run ("auto" resolved) and the reason; the one place that decides it."""
     if runtime not in RUNTIMES:
@@ -107,13 +113,11 @@ def explain_runtime(name: str, runtime: str, key: str | None = None, variant: st
     if variant != "fp32" or runtime == "onnx" or (runtime == "auto" and onnx_available() and exported):
         if exported:
             return RuntimeChoice("onnx", f"the ONNX export ({variant}) is cached: torch-free routing")
-        why = "no ONNX export yet: the first call makes it (needs torch once, one line on stderr), later calls are fast"
-        return RuntimeChoice("onnx", why)
+        return RuntimeChoice("onnx", _EXPORT_FIRST)
     if runtime == "torch":
         return RuntimeChoice("torch", "the torch backend was asked for")
     if onnx_available() and torch_available():
-        why = "no ONNX export yet: the first call makes it (needs torch once, one line on stderr), later calls are fast"
-        return RuntimeChoice("onnx", why)
+        return RuntimeChoice("onnx", _EXPORT_FIRST)
     missing = "onnxruntime or tokenizers is missing" if not onnx_available() else "no export and no torch to make one"
     return RuntimeChoice("torch", missing)
 
