@@ -169,7 +169,9 @@ class PostgresDecisionLog(SqlDecisionLog):
                         found = schema_version(conn)
                     if found == 0:
                         raise DataError(f"{self.where}: no decision log here (run `router log migrate` to create one)")
-                    self._ensure_schema(conn)
+                    if base.pending(found, self.where):
+                        upgrade(conn, self.where)
+                    self._ready = True
                 yield conn
         except psycopg.Error as err:
             raise DataError(f"{self.where}: cannot {doing} the decision log ({err})") from None
