@@ -164,10 +164,7 @@ class DecisionLog(SqlDecisionLog):
         """A connection of its own for reads and purges, which may wait for locks (never used to route)."""
         if not self.path.is_file():
             raise DataError(f"{self.path}: no decision log here")
-        try:
-            conn, _ = self._open(MAINTENANCE_TIMEOUT)
-        except (sqlite3.Error, OSError) as err:
-            raise DataError(f"{self.path}: cannot open the decision log ({err})") from None
+        conn, _ = self._open_for_maintenance()
         try:
             yield conn
         except sqlite3.Error as err:
@@ -183,12 +180,16 @@ class DecisionLog(SqlDecisionLog):
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return int(deleted)
 
-    def _upgrade(self) -> int:
-        """Create the file or bring its schema up to `SCHEMA_VERSION`; the version found before."""
+    def _open_for_maintenance(self) -> tuple[sqlite3.Connection, int]:
+        """`_open` with maintenance's patience; `DataError` when the file cannot be opened or migrated."""
         try:
-            conn, before = self._open(MAINTENANCE_TIMEOUT)
+            return self._open(MAINTENANCE_TIMEOUT)
         except (sqlite3.Error, OSError) as err:
             raise DataError(f"{self.path}: cannot open the decision log ({err})") from None
+
+    def _upgrade(self) -> int:
+        """Create the file or bring its schema up to `SCHEMA_VERSION`; the version found before."""
+        conn, before = self._open_for_maintenance()
         conn.close()
         return before
 
