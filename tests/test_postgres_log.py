@@ -213,3 +213,15 @@ def test_the_log_reconnects_after_the_server_drops_its_connections(fake_model, p
         ids = [router.route(t).decision_id for t in TEXTS]
     assert all(ids)  # every write after the drop is logged on a fresh connection
     assert count(postgres_url) == 1 + len(TEXTS)
+
+
+def test_reading_an_up_to_date_log_checks_its_version_once(postgres_url, monkeypatch):
+    from router.decision_log import postgres
+
+    open_log(postgres_url).migrate()
+    reads: list[int] = []
+    real = postgres.schema_version
+    monkeypatch.setattr(postgres, "schema_version", lambda conn: reads.append(1) or real(conn))
+    log = open_log(postgres_url)
+    assert list(log.all()) == [] and list(log.all()) == []
+    assert len(reads) == 1

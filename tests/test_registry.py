@@ -196,3 +196,20 @@ def test_publishing_stages_once_and_writes_metadata_once(small_data, tmp_path, m
     assert json.loads((root / "versions" / "v0001" / "metadata.json").read_text())["version"] == "v0001"
     assert [p.name for p in (root / "versions").iterdir()] == ["v0001"]  # no staging left behind
     assert load_router(root).route(TEXTS[0]).probability >= 0.0
+
+
+def test_a_reload_reads_changed_metadata_once(monkeypatch, tmp_path, fake_model):
+    from router.artifacts import loader
+
+    folder = tmp_path / "model"
+    shutil.copytree(fake_model, folder)
+    router = load_router(folder)
+    meta = json.loads((folder / "metadata.json").read_text())
+    meta["threshold"] = 0.05
+    (folder / "metadata.json").write_text(json.dumps(meta))
+    reads: list[Path] = []
+    real = loader.read_metadata
+    monkeypatch.setattr(loader, "read_metadata", lambda path: reads.append(Path(path)) or real(path))
+    assert router.reload() is True
+    assert router.threshold == 0.05
+    assert reads == [folder]

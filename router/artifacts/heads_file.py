@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from router.core.heads import CriteriaHead, DelegateHead, Lexicon, NeighbourVote
+from router.core.heads import CriteriaHead, DelegateHead, Lexicon
 from router.errors import DataError
 
 #: Arrays every heads file holds; the lexicon's four come together or not at all.
@@ -66,21 +66,18 @@ def load_heads(data: bytes, where: str) -> tuple[DelegateHead, CriteriaHead]:
         missing += [key for key in VOTE if key not in arrays]
     if missing:
         raise DataError(f"{where}: missing array(s) {', '.join(missing)}")
-    kind = str(_scalar(arrays["kind"], "kind", "U", where))
+    _scalar(arrays["kind"], "kind", "U", where)
     scalars = arrays["scalars"]
     if scalars.shape != (4,) or scalars.dtype.kind not in "fi":
         raise DataError(f"{where}: 'scalars' must be 4 numbers, got shape {scalars.shape} dtype {scalars.dtype}")
-    intercept, gamma, a, b = (float(v) for v in scalars)
-    vote = None
     if voted:
         vote_scalars = arrays["vote_scalars"]
         if vote_scalars.shape != (2,) or vote_scalars.dtype.kind not in "fi":
             raise DataError(f"{where}: 'vote_scalars' must be 2 numbers (k, weight), got shape {vote_scalars.shape}")
-        k, weight = (float(v) for v in vote_scalars)
+        k = float(vote_scalars[0])
         if not k.is_integer() or k < 1:
             raise DataError(f"{where}: the vote's k must be a positive whole number, got {k}")
-        vote = NeighbourVote(arrays["vote_positives"], arrays["vote_negatives"], int(k), weight)
-    delegate = DelegateHead(kind, arrays["weights"], arrays["dual"], intercept, gamma, a, b, vote)
+    delegate = DelegateHead.from_arrays(arrays)
     lexicon, lexical_coef = None, None
     if lexical:
         weight = float(_scalar(arrays["criteria_lexical_weight"], "criteria_lexical_weight", "fi", where))

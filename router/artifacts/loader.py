@@ -27,15 +27,22 @@ class LogFromEnv(Enum):
 
 
 def load_model(
-    folder: Path, runtime: str, previous: LoadedModel | None = None, *, fast_only: bool = False
+    folder: Path,
+    runtime: str,
+    previous: LoadedModel | None = None,
+    *,
+    fast_only: bool = False,
+    metadata: ModelMetadata | None = None,
 ) -> LoadedModel:
     """One model folder, loaded: its metadata, heads and encoder (kept from `previous` when the same).
 
     Every file is hash-checked and validated first: a tampered or broken folder raises
     `UntrustedModelError` or `DataError` and nothing of it is used. With `fast_only`, a model whose
     encoder would first be exported (`starts_fast` false) raises `NotPreparedError` instead.
+    `metadata`: the folder's metadata when the caller has just read it (else it is read here).
     """
-    metadata = read_metadata(folder)
+    if metadata is None:
+        metadata = read_metadata(folder)
     if fast_only and not starts_fast(metadata, runtime):
         raise NotPreparedError(f"{folder}: the encoder's ONNX export is not made yet (`router prepare` makes it)")
     delegate, criteria = load_model_heads(folder, metadata)
@@ -52,9 +59,10 @@ def reloader(source: Path, runtime: str) -> Reloader:
 
     def reload(current: LoadedModel) -> LoadedModel | None:
         folder = resolve(source)
-        if folder == current.path and read_metadata(folder) == current.metadata:
+        metadata = read_metadata(folder)
+        if folder == current.path and metadata == current.metadata:
             return None
-        return load_model(folder, runtime, current)
+        return load_model(folder, runtime, current, metadata=metadata)
 
     return reload
 

@@ -41,10 +41,9 @@ def default_model() -> ModelLocation:
     if env:
         return ModelLocation(Path(env), f"{settings.ENV_MODEL} is set")
     registry = settings.default_registry()
-    in_checkout = settings.checkout() is not None
-    if in_checkout and _has_current(registry):
-        return ModelLocation(registry, "the checkout's registry (editable install)")
-    if not in_checkout and _has_current(registry):
+    if _has_current(registry):
+        if settings.checkout() is not None:
+            return ModelLocation(registry, "the checkout's registry (editable install)")
         return ModelLocation(registry, "the user registry, where `router train` publishes outside a checkout")
     return ModelLocation(PACKAGED_MODEL, "the model packaged with router")
 

@@ -154,7 +154,7 @@ class DelegateHead:
 
     @classmethod
     def from_arrays(cls, arrays: Any) -> DelegateHead:
-        """Rebuild from `to_arrays()` output."""
+        """Rebuild from `to_arrays()` output (unchecked: `heads_file.load_heads` checks a file first)."""
         intercept, gamma, a, b = (float(v) for v in arrays["scalars"])
         vote = None
         if "vote_scalars" in arrays:

@@ -177,7 +177,7 @@ class ModelMetadata:
             id=check.text(enc.get("id", enc.get("name")), "encoder.id"),
             dimension=check.positive_int(enc.get("dimension"), "encoder.dimension"),
             max_tokens=check.positive_int(enc.get("max_tokens", 256), "encoder.max_tokens"),
-            runtime=check.text(enc.get("runtime", "fp32"), "encoder.runtime"),
+            runtime=runtime,
         )
         band_raw = check.mapping(obj.get("abstain_band"), "abstain_band")
         threshold = check.probability(obj.get("threshold"), "threshold")

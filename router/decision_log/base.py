@@ -231,21 +231,25 @@ def schema_version(execute: Execute, table_exists: str) -> int:
 
 def apply_migrations(
     execute: Execute,
+    table_exists: str,
     versions: str,
     migrations: Mapping[int, Sequence[str]],
-    before: int,
     where: str,
     record_version: Callable[[int], object],
-) -> None:
-    """Create the version table (`versions`), then apply each version's statements after `before`, recording each.
+) -> int:
+    """Read the schema version again, create the version table (`versions`), then apply and record each pending one.
 
-    Runs in the caller's transaction, under the caller's lock; a log newer than this code is a `DataError`.
+    Runs in the caller's transaction, under the caller's lock: the version is read there because another
+    connection may have migrated while the caller waited for it. The version found before; a log newer
+    than this code is a `DataError`.
     """
+    before = schema_version(execute, table_exists)
     execute(versions)
     for version in pending(before, where):
         for statement in migrations[version]:
             execute(statement)
         record_version(version)
+    return before
 
 
 class SqlDecisionLog(ABC):

@@ -77,12 +77,11 @@ def upgrade(conn: psycopg.Connection[Any], where: str) -> int:
         conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
     try:
         with conn.transaction():
-            before = schema_version(conn)
-            base.apply_migrations(
+            before = base.apply_migrations(
                 conn.execute,
+                TABLE_EXISTS,
                 VERSIONS,
                 MIGRATIONS,
-                before,
                 where,
                 lambda version: conn.execute(RECORD_VERSION, (version,)),
             )
@@ -170,7 +169,9 @@ class PostgresDecisionLog(SqlDecisionLog):
                         found = schema_version(conn)
                     if found == 0:
                         raise DataError(f"{self.where}: no decision log here (run `router log migrate` to create one)")
-                    self._ensure_schema(conn)
+                    if base.pending(found, self.where):
+                        upgrade(conn, self.where)
+                    self._ready = True
                 yield conn
         except psycopg.Error as err:
             raise DataError(f"{self.where}: cannot {doing} the decision log ({err})") from None

@@ -71,12 +71,11 @@ def upgrade(conn: sqlite3.Connection, where: str) -> int:
         return before
     conn.execute("BEGIN IMMEDIATE")
     try:
-        before = schema_version(conn)  # another connection may have migrated while we waited for the lock
-        base.apply_migrations(
+        before = base.apply_migrations(
             conn.execute,
+            TABLE_EXISTS,
             VERSIONS,
             MIGRATIONS,
-            before,
             where,
             lambda version: conn.execute(RECORD_VERSION, (version, datetime.now(UTC).isoformat())),
         )
@@ -165,10 +164,7 @@ class DecisionLog(SqlDecisionLog):
         """A connection of its own for reads and purges, which may wait for locks (never used to route)."""
         if not self.path.is_file():
             raise DataError(f"{self.path}: no decision log here")
-        try:
-            conn, _ = self._open(MAINTENANCE_TIMEOUT)
-        except (sqlite3.Error, OSError) as err:
-            raise DataError(f"{self.path}: cannot open the decision log ({err})") from None
+        conn, _ = self._open_for_maintenance()
         try:
             yield conn
         except sqlite3.Error as err:
@@ -184,12 +180,16 @@ class DecisionLog(SqlDecisionLog):
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return int(deleted)
 
-    def _upgrade(self) -> int:
-        """Create the file or bring its schema up to `SCHEMA_VERSION`; the version found before."""
+    def _open_for_maintenance(self) -> tuple[sqlite3.Connection, int]:
+        """`_open` with maintenance's patience; `DataError` when the file cannot be opened or migrated."""
         try:
-            conn, before = self._open(MAINTENANCE_TIMEOUT)
+            return self._open(MAINTENANCE_TIMEOUT)
         except (sqlite3.Error, OSError) as err:
             raise DataError(f"{self.path}: cannot open the decision log ({err})") from None
+
+    def _upgrade(self) -> int:
+        """Create the file or bring its schema up to `SCHEMA_VERSION`; the version found before."""
+        conn, before = self._open_for_maintenance()
         conn.close()
         return before
 
