@@ -206,3 +206,13 @@ def test_review_export_does_not_need_the_agent_file(fake_registry, data_copy, tm
     result = run("review", "--log", log, "--data-dir", data_copy, "--export", tmp_path / "queue.jsonl")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["exported"] == 4
+
+
+@pytest.mark.parametrize("content", ['{"promoted": NaN}', '{"note": "\\ud800"}'], ids=["NaN", "lone surrogate"])
+def test_models_show_reads_the_retrain_report_as_strictly_as_metadata(fake_registry, content):
+    # Before: read with the stdlib's lenient json.loads, so `NaN` came back out on stdout (no JSON) and a
+    # lone surrogate passed; now the report is refused as metadata.json would be, with exit 1.
+    (fake_registry / "versions" / "v0001" / "retrain-report.json").write_text(content, encoding="utf-8")
+    result = run("models", "show", "v0001", "--model", fake_registry)
+    assert result.exit_code == 1, result.output
+    assert "unreadable retrain report (invalid JSON" in result.stderr and result.stdout == ""

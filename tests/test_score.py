@@ -262,6 +262,17 @@ def test_without_ray_score_names_the_extra(monkeypatch, tmp_path):
     assert result.exit_code == 1 and "pip install 'router[ray]'" in result.stderr
 
 
+def test_scoring_opens_no_decision_log_even_when_one_is_configured(fake_model, tmp_path, monkeypatch):
+    from router.serving.scorer import load_scoring_router
+
+    # Before: the log ROUTER_DECISION_LOG names was opened and prepared (an SQLite file created, a PostgreSQL
+    # server connected to) by the driver and by every actor, then dropped.
+    log = tmp_path / "decisions.sqlite"
+    monkeypatch.setenv("ROUTER_DECISION_LOG", str(log))
+    assert load_scoring_router(str(fake_model)).log is None
+    assert not log.exists()
+
+
 def test_file_format_from_the_option_the_suffix_or_the_input():
     from router.errors import DataError
     from router.serving.ray_io import file_format

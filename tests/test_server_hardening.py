@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from router.serving.http import create_app, default_allowed_hosts
+from router.serving.http import bind_problem, create_app, default_allowed_hosts
 from router.serving.slow_clients import HeaderDeadline
 from tests.live_server import free_port
 
@@ -40,6 +40,14 @@ def test_other_host_headers_are_refused(guarded, host, texts):
         response = guarded.request(method, path, headers={"Host": host}, json={"text": texts["yes"]})
         assert response.status_code == 400, (method, path)
         assert response.json()["detail"].startswith("host not allowed")
+
+
+@pytest.mark.parametrize("host", ["localhost", "LOCALHOST", "Localhost", "127.0.0.1", "::1"])
+def test_a_loopback_bind_address_is_loopback_in_any_case(host):
+    # Before: only the exact spelling `localhost` was loopback, so `--host LOCALHOST` needed a token and,
+    # given one, served any Host header (no allow-list).
+    assert bind_problem(host, None) is None
+    assert "127.0.0.1" in (default_allowed_hosts(host) or ())
 
 
 def test_off_loopback_without_allow_host_answers_any_host():

@@ -66,13 +66,13 @@ def main() -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def usage_error(err: Exception) -> int:
+def usage_error(err: typer.TyperException) -> int:
     """Print a usage error as one stderr line (or the help, when a group was given no command); its exit code."""
-    ctx = getattr(err, "ctx", None)
-    message = err.format_message() if hasattr(err, "format_message") else str(err)
+    ctx = getattr(err, "ctx", None)  # click's UsageError and its kind carry the command's context
+    message = err.format_message()
     if not message.strip() and ctx is not None:  # `router models`: no command given
         sys.stdout.write(ctx.get_help() + "\n")
         return 2
     hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
     sys.stderr.write(f"error: {one_line(message)}{hint}\n")
-    return int(getattr(err, "exit_code", 2))
+    return err.exit_code

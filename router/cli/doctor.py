@@ -8,7 +8,7 @@ from importlib import metadata as pkg
 from typing import Any
 
 from router.cli.options import JsonOption, ModelOption
-from router.cli.output import emit, print_table, wants_json
+from router.cli.output import emit, fail, print_table, wants_json
 from router.errors import RouterError
 from router.settings import (
     ENV_BACKEND,
@@ -16,6 +16,7 @@ from router.settings import (
     checkout,
     decision_log_address,
     default_registry,
+    embedding_cache_dir,
     user_home,
     version,
 )
@@ -48,15 +49,16 @@ def diagnose(model: Any = None) -> dict[str, Any]:
     from router.artifacts.registry import resolve
 
     location = default_model()
+    repo = checkout()
     source, reason = (model, "--model") if model is not None else (location.path, location.reason)
     report: dict[str, Any] = {
         "router": version(),
         "python": platform.python_version(),
-        "checkout": None if checkout() is None else str(checkout()),
+        "checkout": None if repo is None else str(repo),
         "model": {"path": str(source), "why": reason},
         "train_publishes_to": str(default_registry()),
         "user_home": str(user_home()),
-        "cache": {"root": str(cache_root()), "embeddings": str(cache_root() / "embeddings")},
+        "cache": {"root": str(cache_root()), "embeddings": str(embedding_cache_dir())},
         "decision_log": decision_log_address(),
         "libraries": {},
     }
@@ -107,7 +109,6 @@ def prepare(model: ModelOption = None) -> None:
     from router.artifacts.locations import default_model_path
     from router.artifacts.model_folder import read_metadata
     from router.artifacts.registry import resolve
-    from router.cli.output import fail
     from router.encoders.catalog import prepare_export
 
     try:

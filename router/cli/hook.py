@@ -38,8 +38,7 @@ def run_hook(command: Any, argv: list[str]) -> None:
     except typer.Abort:
         sys.stderr.write("router hook: aborted\n")
     except typer.TyperException as err:  # click's usage errors (typer vendors click)
-        message = err.format_message() if hasattr(err, "format_message") else str(err)
-        first = (message.strip().splitlines() or [type(err).__name__])[0]
+        first = (err.format_message().strip().splitlines() or [type(err).__name__])[0]
         sys.stderr.write(f"router hook: usage error: {one_line(first)}\n")
     # Whatever else goes wrong, the prompt must go through: one line, exit 0.
     except Exception as err:

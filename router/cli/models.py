@@ -48,11 +48,11 @@ def models_list(model: RootOption = None) -> None:
 @models_app.command("show")
 def models_show(version: Annotated[str, typer.Argument(help="e.g. v0003")], model: RootOption = None) -> None:
     """A version's metadata (and its retrain report, if it has one)."""
-    import json
-
     from router.artifacts import registry
+    from router.artifacts.digests import read_regular
     from router.artifacts.locations import default_model_path
-    from router.artifacts.model_folder import read_metadata_json
+    from router.artifacts.model_folder import MAX_METADATA_BYTES, read_metadata_json
+    from router.jsonl import decode_line, loads
 
     root = model or default_model_path()
     try:
@@ -60,9 +60,9 @@ def models_show(version: Annotated[str, typer.Argument(help="e.g. v0003")], mode
         meta = read_metadata_json(folder)
         report = folder / registry.REPORT_JSON
         if report.is_file():
-            try:
-                meta["retrain_report"] = json.loads(report.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            try:  # read as metadata.json is: a regular file, bounded, strict JSON
+                meta["retrain_report"] = loads(decode_line(read_regular(report, MAX_METADATA_BYTES)))
+            except DataError as err:
                 raise DataError(f"{report}: unreadable retrain report ({err})") from None
         meta["current"] = registry.current_or_none(root) == version
     except RouterError as err:

@@ -87,14 +87,13 @@ def summary(meta: ModelMetadata, root: Path) -> dict[str, object]:
     }
 
 
-def print_summary(meta: ModelMetadata, root: Path, title: str | None = None) -> None:
+def print_summary(meta: ModelMetadata, root: Path) -> None:
     """Version, metrics per split, threshold and band, as a short table."""
     names = [n for n, v in meta.metrics.items() if n not in ("cv", "criteria_dev", "train") and isinstance(v, dict)]
     columns = ("n", "precision", "recall", "f1", "roc_auc")
     rows = [[name, *(meta.metrics[name].get(c) for c in columns)] for name in names]
     print_table(
-        title
-        or f"{root} {meta.version}: {meta.classifier.get('classifier', '?')} (C = {meta.classifier.get('C', '?')})",
+        f"{root} {meta.version}: {meta.classifier.get('classifier', '?')} (C = {meta.classifier.get('C', '?')})",
         ["data", "n", "precision", "recall", "F1", "ROC-AUC"],
         rows,
         [

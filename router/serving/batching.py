@@ -94,7 +94,7 @@ class Batcher:
         return await future
 
     async def close(self) -> None:
-        """Stop the worker (requests still waiting are cancelled)."""
+        """Stop the worker; called at shutdown, once the server has finished its requests (none is left waiting)."""
         if self._task is not None:
             self._task.cancel()
 

@@ -40,8 +40,9 @@ def host_name(value: str) -> str:
 
 def is_loopback(host: str) -> bool:
     """Whether a bind address or host name is loopback."""
+    name = host_name(host)
     try:
-        return host == "localhost" or ipaddress.ip_address(host_name(host)).is_loopback
+        return name == "localhost" or ipaddress.ip_address(name).is_loopback
     except ValueError:
         return False
 

@@ -1,8 +1,8 @@
 """`router serve`: routing decisions over HTTP (FastAPI), including Claude Code's `http` hook.
 
-Endpoints: `POST /v1/route`, `GET /v1/model`, `POST /v1/hooks/claude/user-prompt-submit`, `GET /healthz`;
-the OpenAPI document is at `/openapi.json`. Errors are JSON `{"detail": ...}`: 400 for a Host outside
-the allow-list, 401 without the bearer token (when one is set), 403 for a cross-origin write without a
+Endpoints: `POST /v1/route`, `GET /v1/model`, `POST /v1/reload`, `POST /v1/hooks/claude/user-prompt-submit`,
+`GET /healthz`; the OpenAPI document is at `/openapi.json`. Errors are JSON `{"detail": ...}`: 400 for a
+Host outside the allow-list, 401 without the bearer token (when one is set), 403 for a cross-origin write without a
 token, 404 for an unknown path (no redirects), 408 for a body not sent in time, 413 for a body or text
 over the limits, 422 for an invalid request, 503 while no model can be loaded or when busy (`/healthz`
 still answers).

@@ -50,10 +50,8 @@ def output_schema(id_type: pa.DataType, compare: bool) -> pa.Schema:
 
 
 def load_scoring_router(model: str | None) -> Router:
-    """A router on the ONNX runtime that logs nothing (re-scoring is not traffic)."""
-    router = load_router(model, backend="onnx")
-    router.log = None
-    return router
+    """A router on the ONNX runtime that logs nothing (re-scoring is not traffic): no decision log is opened."""
+    return load_router(model, backend="onnx", log=None)
 
 
 class Scorer:
