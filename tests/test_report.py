@@ -229,3 +229,35 @@ def test_scoring_is_routing_without_the_log(fake_model, labeled, tmp_path):
     assert scored.X.shape[0] == len(examples)
     collect(router, examples, ReportConfig(data_name="labeled", baselines=False, n_boot=20))
     assert not log.exists() or not sqlite3.connect(log).execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
+
+
+def test_compare_embeds_each_text_once_when_both_models_share_the_encoder(
+    fake_model, small_data, tmp_path, monkeypatch
+):
+    from router.core.router import LoadedModel
+    from router.evaluation.compare import compare
+    from router.evaluation.metrics import binary_metrics
+    from router.evaluation.scoring import probabilities
+    from router.training.config import TrainConfig
+    from router.training.publish import train_and_publish
+    from tests.fakes import HASHING_ENCODER
+
+    # B: another classifier on the same encoder, so the two delegate heads differ
+    train_and_publish(TrainConfig(data_dir=small_data, encoder=HASHING_ENCODER, classifier="logreg"), tmp_path / "b")
+    a, b = load_router(fake_model, log=None), load_router(tmp_path / "b", log=None)
+    assert a.model.encoder is b.model.encoder
+    examples = load_examples(small_data / "test.jsonl")
+    y = [ex.label for ex in examples]
+    pa, pb = probabilities(a, examples), probabilities(b, examples)
+    assert not np.array_equal(pa, pb)
+    embedded = []
+    embed = LoadedModel.embed
+    monkeypatch.setattr(LoadedModel, "embed", lambda self, texts: embedded.append(len(texts)) or embed(self, texts))
+    result = compare(a, b, examples, "test", n_boot=50)
+    assert sum(embedded) == len(examples)  # each text once for both models (twice before)
+    assert {k: v for k, v in result["a"].items() if k not in ("path", "model_version")} == binary_metrics(
+        y, pa, a.threshold
+    )
+    assert {k: v for k, v in result["b"].items() if k not in ("path", "model_version")} == binary_metrics(
+        y, pb, b.threshold
+    )

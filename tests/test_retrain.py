@@ -167,3 +167,32 @@ def test_retrain_reads_the_agent_and_splits_once(fake_registry, data_copy, fresh
     summary = retrain(config(fake_registry, data_copy, tmp_path, tolerance=1.0))
     assert calls == {"agent": 1, "examples": 3}  # the agent file once, train/dev/test once each
     assert summary["new_labels"]["train"] > 0
+
+
+def test_retrain_embeds_each_judged_slice_once_and_reads_each_head_once(
+    fake_registry, data_copy, fresh_rows, tmp_path, monkeypatch
+):
+    import router.loop.retrain as retrain_module
+
+    embedded: list[int] = []
+    heads_read: list[str] = []
+    load_model_heads = retrain_module.load_model_heads
+
+    class CountingEmbedder(retrain_module.SentenceEmbedder):
+        def transform(self, X):
+            embedded.append(len(X))
+            return super().transform(X)
+
+    def count_heads(folder, meta):
+        heads_read.append(folder.name)
+        return load_model_heads(folder, meta)
+
+    monkeypatch.setattr(retrain_module, "SentenceEmbedder", CountingEmbedder)
+    monkeypatch.setattr(retrain_module, "load_model_heads", count_heads)
+    import_labels(write_labels(tmp_path / "new.jsonl", fresh_rows[:80]), data_copy)
+    summary = retrain(config(fake_registry, data_copy, tmp_path, tolerance=1.0))
+    judged = [s for s in summary["slices"].values() if s["used"]]
+    assert len(judged) == 2 and all("current" in s and "candidate" in s for s in judged)
+    # candidate and current share the encoder: each judged slice is embedded once for both (twice before)
+    assert sorted(embedded) == sorted(s["n"] for s in judged)
+    assert len(heads_read) == 2  # one delegate head per model (one per model and slice before)

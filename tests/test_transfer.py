@@ -48,7 +48,9 @@ def test_kinds_and_passes_are_held_out_whole(small_data):
     for scheme, group in (("kinds", lambda ex: ex.kind), ("passes", writing_pass)):
         Spy.fitted_on = []
         result = run_scheme(scheme, examples, X, Spy())
-        assert len(result.y) == len(examples)  # every row scored once, out of fold
+        held_out = [i for seen in Spy.fitted_on for i in range(len(examples)) if i not in seen]
+        assert sorted(held_out) == list(range(len(examples)))  # every row held out exactly once
+        assert np.array_equal(result.scores, X[:, 1])  # and scored by the model it was held out from
         for seen in Spy.fitted_on:
             held = {group(ex) for i, ex in enumerate(examples) if i not in seen}
             assert not held & {group(examples[i]) for i in seen}  # no held-out group leaked into training

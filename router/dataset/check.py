@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
+from router.core.texts import normalise
 from router.dataset.agent import AgentSpec, find_agent, parse_agent
 from router.dataset.examples import SPLITS, Example, parse_file
-from router.dataset.similarity import BOW_NEAR, TFIDF_NEAR, cosine_matrix, normalise
+from router.dataset.similarity import BOW_NEAR, TFIDF_NEAR, cosine_matrix
 from router.dataset.targets import DataTargets, load_targets
 from router.dataset.voice import is_scenario_voice
 from router.errors import DataError

@@ -7,8 +7,6 @@ from scipy.sparse import csgraph, csr_matrix
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from router.core.texts import normalise as normalise
-
 BOW_NEAR = 0.8
 TFIDF_NEAR = 0.9
 

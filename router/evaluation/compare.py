@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 
+from router.core.heads import one_blas_thread
 from router.core.router import Router
 from router.dataset.examples import Example
 from router.evaluation.metrics import binary_metrics
 from router.evaluation.render import METRIC_LABELS, fmt
-from router.evaluation.scoring import probabilities
+from router.evaluation.scoring import BATCH, probabilities
 from router.evaluation.stats import N_BOOT, SEED, mcnemar, paired_bootstrap
 
 
@@ -21,27 +22,43 @@ def compare(
 ) -> dict[str, Any]:
     """Metrics of A and B, deltas B - A with 95% paired intervals, and McNemar's exact test."""
     y = np.array([ex.label for ex in examples])
-    runs = []
-    for router in (a, b):
-        p = probabilities(router, examples)
-        runs.append((router, p, (p >= router.threshold).astype(int)))
-    (ra, pa, da), (rb, pb, db) = runs
+    pa, pb = paired_probabilities(a, b, examples)
+    da, db = (pa >= a.threshold).astype(int), (pb >= b.threshold).astype(int)
     return {
         "data": {"name": data_name, "n": len(examples), "positives": int(y.sum())},
         "a": {
-            "path": str(ra.path),
-            "model_version": ra.metadata.model_version,
-            **binary_metrics(y, pa, ra.threshold),
+            "path": str(a.path),
+            "model_version": a.metadata.model_version,
+            **binary_metrics(y, pa, a.threshold),
         },
         "b": {
-            "path": str(rb.path),
-            "model_version": rb.metadata.model_version,
-            **binary_metrics(y, pb, rb.threshold),
+            "path": str(b.path),
+            "model_version": b.metadata.model_version,
+            **binary_metrics(y, pb, b.threshold),
         },
         "deltas": paired_bootstrap(y, (pa, da), (pb, db), n_boot, seed),
         "mcnemar": mcnemar(y, da, db),
         "bootstrap": {"n": n_boot, "seed": seed, "level": 0.95, "method": "percentile"},
     }
+
+
+def paired_probabilities(a: Router, b: Router, examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
+    """Each router's probabilities, as `scoring.probabilities` gives them, each text embedded once.
+
+    When both models run the same loaded encoder, each batch is embedded once and both delegate heads
+    score it: the same numbers as scoring each router on its own, half the encoding.
+    """
+    ma, mb = a.model, b.model  # one version each throughout, even during a reload
+    if ma.encoder is not mb.encoder:
+        return probabilities(a, examples), probabilities(b, examples)
+    texts = [ex.text for ex in examples]
+    pa, pb = [], []
+    for i in range(0, len(texts), BATCH):
+        X = ma.embed(texts[i : i + BATCH])  # texts checked when the examples were read
+        with one_blas_thread():
+            pa.append(np.asarray(ma.delegate.proba(X), dtype=float))
+            pb.append(np.asarray(mb.delegate.proba(X), dtype=float))
+    return (np.concatenate(pa), np.concatenate(pb)) if texts else (np.zeros(0), np.zeros(0))
 
 
 def compare_markdown(result: dict[str, Any]) -> str:

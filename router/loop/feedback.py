@@ -105,17 +105,6 @@ def label_id(text: str) -> str:
     return "fb-" + hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()[:12]
 
 
-def criteria_ids(data_dir: Path) -> Collection[str] | None:
-    """The criterion ids of the data folder's agent (None when it has no single agent file)."""
-    spec = find_agent(Path(data_dir))
-    return spec.ids if spec is not None else None
-
-
-def add_labels(data_dir: Path, filename: str, records: Sequence[tuple[str, Any]]) -> LabelResult:
-    """Validate `(where, object)` records and append the new ones to `data_dir/feedback/filename`."""
-    return LabelStore(data_dir).add(filename, records)
-
-
 FileState = dict[Path, tuple[int, int, int]]
 
 
@@ -147,8 +136,12 @@ class LabelStore:
 
     @cached_property
     def ids(self) -> Collection[str] | None:
-        """The agent's criterion ids, read on first use (an export of the queue never needs them)."""
-        return criteria_ids(self.data_dir)
+        """The agent's criterion ids, read on first use (an export of the queue never needs them).
+
+        None when the data folder has no agent file.
+        """
+        spec = find_agent(self.data_dir)
+        return spec.ids if spec is not None else None
 
     def index(self) -> LabelIndex:
         """Every label now: the one already read, unless a file changed since."""
@@ -273,7 +266,7 @@ def import_labels(path: str | Path, data_dir: str | Path = DATA_DIR) -> LabelRes
         if isinstance(obj, dict):
             obj = {**obj, "source": obj.get("source") or "import"}
         records.append((where, obj))
-    result = add_labels(Path(data_dir), IMPORT_FILE, records)
+    result = LabelStore(data_dir).add(IMPORT_FILE, records)
     result.errors = sorted([*bad, *result.errors], key=lambda e: int(e[0].rsplit(":", 1)[1]))
     return result
 

@@ -129,15 +129,8 @@ def gate_rows(
     return rows
 
 
-def _score(folder: Path, meta: ModelMetadata, texts: list[str], cache_dir: str | None) -> np.ndarray:
-    X = SentenceEmbedder(meta.encoder.name, cache_dir=cache_dir, runtime=meta.encoder.runtime).transform(texts)
-    delegate, _ = load_model_heads(folder, meta)  # a staged candidate has no metadata.json yet
-    return np.asarray(delegate.proba(X), dtype=float)
-
-
-def _metrics(folder: Path, meta: ModelMetadata, examples: list[Example], cache_dir: str | None) -> dict[str, Any]:
-    p = _score(folder, meta, [ex.text for ex in examples], cache_dir)
-    return binary_metrics([ex.label for ex in examples], p, meta.threshold)
+def _embed(meta: ModelMetadata, texts: list[str], cache_dir: str | None) -> np.ndarray:
+    return SentenceEmbedder(meta.encoder.name, cache_dir=cache_dir, runtime=meta.encoder.runtime).transform(texts)
 
 
 def retrain(config: RetrainConfig) -> dict[str, Any]:
@@ -220,6 +213,10 @@ def compare(
     }
     if current_folder is not None and current_meta is not None:
         summary["current_model"] = {"version": current_meta.version, "model_version": current_meta.model_version}
+    models = {"candidate": (stage, candidate_meta)}
+    if current_folder is not None and current_meta is not None:
+        models["current"] = (current_folder, current_meta)
+    heads: dict[str, Any] = {}  # each model's delegate head, read once
     for name, examples in slices.items():
         labels = {ex.label for ex in examples}
         entry: dict[str, Any] = {"n": len(examples), "positives": sum(ex.label for ex in examples)}
@@ -228,10 +225,19 @@ def compare(
         if not entry["used"]:
             entry["note"] = "needs both labels to judge" if examples else "empty"
             continue
-        entry["candidate"] = _metrics(stage, candidate_meta, examples, config.cache_dir)
-        if current_folder is None or current_meta is None:
+        texts, y = [ex.text for ex in examples], [ex.label for ex in examples]
+        vectors: dict[tuple[str, str], np.ndarray] = {}  # the slice embedded once per encoder, not per model
+        for role, (folder, meta) in models.items():
+            encoder = (meta.encoder.name, meta.encoder.runtime)
+            if encoder not in vectors:
+                vectors[encoder] = _embed(meta, texts, config.cache_dir)
+            if role not in heads:
+                heads[role], _ = load_model_heads(folder, meta)  # a staged candidate has no metadata.json yet
+            entry[role] = binary_metrics(
+                y, np.asarray(heads[role].proba(vectors[encoder]), dtype=float), meta.threshold
+            )
+        if "current" not in entry:
             continue
-        entry["current"] = _metrics(current_folder, current_meta, examples, config.cache_dir)
         entry["gate"] = gate_rows(entry["current"], entry["candidate"], config.gates, config.tolerance)
         for row in entry["gate"]:
             if row["worse"]:

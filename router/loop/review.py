@@ -49,11 +49,6 @@ class ReviewSession:
         return label_decision(decision, label, criteria, self.labels)
 
 
-def review_queue(log: str | Path, data_dir: str | Path = DATA_DIR, limit: int | None = None) -> list[LoggedDecision]:
-    """`ReviewSession(log, data_dir).queue(limit)`: the decisions most worth a label, first."""
-    return ReviewSession(log, data_dir).queue(limit)
-
-
 def queue_record(decision: LoggedDecision) -> dict[str, Any]:
     """One exported queue line."""
     return {
