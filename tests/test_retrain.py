@@ -196,3 +196,18 @@ def test_retrain_embeds_each_judged_slice_once_and_reads_each_head_once(
     # candidate and current share the encoder: each judged slice is embedded once for both (twice before)
     assert sorted(embedded) == sorted(s["n"] for s in judged)
     assert len(heads_read) == 2  # one delegate head per model (one per model and slice before)
+
+
+def test_retrain_keeps_the_current_versions_classifier(data_copy, fresh_rows, tmp_path):
+    from router.artifacts.model_folder import read_metadata
+    from router.training.config import TrainConfig
+    from router.training.publish import train_and_publish
+    from tests.fakes import HASHING_ENCODER
+
+    root = tmp_path / "models" / "backend-engineer"
+    current = train_and_publish(TrainConfig(data_dir=data_copy, encoder=HASHING_ENCODER, classifier="logreg"), root)
+    import_labels(write_labels(tmp_path / "new.jsonl", fresh_rows[:40]), data_copy)
+    summary = retrain(config(root, data_copy, tmp_path, tolerance=1.0))
+    candidate = read_metadata(registry.version_folder(root, summary["candidate"]["version"]))
+    assert current.classifier["classifier"] == "LogisticRegression"
+    assert candidate.classifier["classifier"] == current.classifier["classifier"]

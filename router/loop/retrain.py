@@ -42,6 +42,7 @@ from router.training.config import TrainConfig
 from router.training.describe import describe
 from router.training.fit import fit, load_training_data
 from router.training.save import save
+from router.training.selection import classifier_name
 
 #: Gate metrics and their direction: +1 higher is better, -1 lower is better.
 GATE_METRICS = {"f1": 1, "roc_auc": 1, "pr_auc": 1, "precision": 1, "recall": 1, "accuracy": 1, "brier": -1}
@@ -155,6 +156,12 @@ def retrain(config: RetrainConfig) -> dict[str, Any]:
         cache_dir=config.cache_dir,
         min_precision=current_meta.min_precision if current_meta else None,
         seed=current_meta.seed if current_meta else 0,
+        # The current version's recipe: a model trained with --classifier logreg is retrained as logreg.
+        classifier=(
+            classifier_name(current_meta.classifier)
+            if current_meta and current_meta.classifier
+            else TrainConfig.classifier
+        ),
     )
     base = load_training_data(train_config)
     new = sort_new_labels(load_feedback(config.data_dir), base.splits, config.holdout)

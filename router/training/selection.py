@@ -56,13 +56,17 @@ def make_classifier(name: str, seed: int = 0, C: float | None = None) -> Any:
     return candidate.make(seed, candidate.C if C is None else C)
 
 
+def classifier_name(chosen: Mapping[str, Any]) -> str:
+    """The `router train --classifier` name of the class a selection summary records (`{"classifier": ...}`)."""
+    for name in CLASSIFIERS[1:]:
+        if type(make_classifier(name)).__name__ == chosen.get("classifier"):
+            return name
+    raise TrainingError(f"no classifier of class {chosen.get('classifier')!r}")
+
+
 def chosen_classifier(chosen: Mapping[str, Any], seed: int = 0) -> Any:
     """The unfitted classifier a selection summary names (`{"classifier": class name, "C": value}`)."""
-    for name in CLASSIFIERS[1:]:
-        estimator = make_classifier(name, seed, float(chosen["C"]))
-        if type(estimator).__name__ == chosen["classifier"]:
-            return estimator
-    raise TrainingError(f"no classifier of class {chosen['classifier']!r}")
+    return make_classifier(classifier_name(chosen), seed, float(chosen["C"]))
 
 
 def candidate_grid(seed: int, classifier: str = "auto") -> list[dict[str, Any]]:
